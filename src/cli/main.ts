@@ -1,0 +1,21 @@
+// The `genie` command line. Each command group lives in its own file and exports a
+// `register(program)` function; commands call library functions, so everything they do can be
+// tested without a terminal.
+import { Command } from 'commander';
+
+const program = new Command();
+program
+  .name('genie')
+  .description('Genie: generative interactive environments, trained from unlabelled video on your CPU')
+  .showHelpAfterError();
+
+// Command groups, one line each:
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // User-facing errors carry their own message (file, field, what to do); a stack trace helps nobody here.
+  console.error(`genie: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.GENIE_DEBUG) console.error(err);
+  process.exitCode = 1;
+}

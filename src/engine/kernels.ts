@@ -1,0 +1,135 @@
+// The closed set of primitive kernels a backend must implement (tinygrad's "ops your accelerator
+// must implement"). Everything the engine offers is built from these. Two backends exist:
+//   native.ts    - the C++ N-API addon (OpenBLAS sgemm + threaded C++ loops): the default;
+//   reference.ts - plain TypeScript loops, simple and slow: the oracle the native kernels are tested against.
+//
+// Conventions shared by every kernel:
+// - All float buffers are Float32Array, row-major; sizes and strides count elements, not bytes.
+// - A kernel never allocates its outputs: the caller passes them, sized exactly.
+// - "Overwrite" is the default; kernels that accumulate say so.
+// - Bad indices (ids out of range) throw a RangeError naming the bad value before any memory is touched.
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'square'
+  | 'relu' | 'gelu' | 'silu' | 'sigmoid' | 'tanh'
+  | 'powScalar' // x ** s
+  | 'mulScalar' // x * s
+  | 'addScalar'; // x + s
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+
+// C[i] = alpha * op(A[i]) @ op(B[i]) + beta * C[i] for i in [0, batch), where op transposes when asked.
+// op(A) is (m, k), op(B) is (k, n), C is (m, n). ld* are row strides of the stored (untransposed) matrices,
+// stride* the distance between consecutive batch items, offset* the first element. Strides let a kernel
+// read per-head or per-frame slices of a larger buffer without copying.
+export interface GemmParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  lda: number;
+  ldb: number;
+  ldc: number;
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  offsetA: number;
+  offsetB: number;
+  offsetC: number;
+}
+
+// Scaled-dot-product attention over views of (G1, G2, L, H, Dh) tensors given by strides: for every group
+// (g1, g2) and head h, the Lq query rows attend over the Lk key rows. Head dim Dh is contiguous; a head
+// starts at h * Dh from its row. Spatial attention on x (B, T, N, D): G1 = B*T, G2 = 1, L = N, row stride D.
+// Temporal attention on the same buffer: G1 = B, G2 = N, L = T, row stride N*D: no transpose copies.
+// causal: query i sees key j only when j <= i + (Lk - Lq), so a query block appended after cached keys
+// (the KV cache at generation) sees all the cache plus its own past.
+export interface AttentionParams {
+  g1: number;
+  g2: number;
+  lq: number;
+  lk: number;
+  heads: number;
+  headDim: number;
+  causal: boolean;
+  scale: number;
+  q: AttentionStrides;
+  k: AttentionStrides;
+  v: AttentionStrides;
+  o: AttentionStrides; // output and its gradient share this layout
+}
+export interface AttentionStrides {
+  g1: number;
+  g2: number;
+  row: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+
+  gemm(p: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
+
+  // y = f(x) element-wise; s is the scalar of the *Scalar ops (ignored otherwise).
+  unary(op: UnaryOp, x: Float32Array, y: Float32Array, s: number): void;
+  // dx = dy * f'(x); y = f(x) is passed too because some derivatives are cheaper from it.
+  unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, s: number): void;
+
+  // out[i] = a[ia] op b[ib] over the output shape (rank <= 6); broadcasting is a 0 stride.
+  binary(op: BinaryOp, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[]): void;
+
+  // dst[dstOffset + sum(i*dstStrides)] = (or += when accumulate) src[srcOffset + sum(i*srcStrides)] over shape
+  // (rank <= 6). The one primitive behind permute, slice, concat, split and broadcast-expand.
+  copy(src: Float32Array, srcOffset: number, srcStrides: number[], dst: Float32Array, dstOffset: number, dstStrides: number[], shape: number[], accumulate: boolean): void;
+
+  // Reductions over the middle axis of a (outer, n, inner) view; out is (outer, inner).
+  sum(x: Float32Array, out: Float32Array, outer: number, n: number, inner: number): void;
+  max(x: Float32Array, out: Float32Array, argmax: Int32Array, outer: number, n: number, inner: number): void;
+  // dx (zeroed by the kernel) gets dOut at each argmax position.
+  maxBackward(dOut: Float32Array, argmax: Int32Array, dx: Float32Array, outer: number, n: number, inner: number): void;
+
+  // Row-wise over (rows, cols). causal: row r is query i = r % causalRows and masks columns j > i + (cols - causalRows).
+  softmax(x: Float32Array, y: Float32Array, rows: number, cols: number, causalRows: number): void;
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  logSoftmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
+  logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+
+  // Normalise each row of (rows, cols); mean and rstd (1/sqrt(var+eps)) are saved for backward.
+  // w and b may be null (no affine). Backward overwrites dx, dw and db.
+  layerNorm(x: Float32Array, w: Float32Array | null, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormBackward(x: Float32Array, w: Float32Array | null, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array | null, db: Float32Array | null, rows: number, cols: number): void;
+  rmsNorm(x: Float32Array, w: Float32Array | null, y: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  rmsNormBackward(x: Float32Array, w: Float32Array | null, rstd: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array | null, rows: number, cols: number): void;
+
+  // out[i, :] = table[ids[i], :] for a (vocab, dim) table.
+  gather(table: Float32Array, ids: Int32Array, out: Float32Array, vocab: number, dim: number): void;
+  // dTable[ids[i], :] += dOut[i, :] (accumulates).
+  scatterAdd(dOut: Float32Array, ids: Int32Array, dTable: Float32Array, vocab: number, dim: number): void;
+  // out[r] = x[r, ids[r]] for (rows, cols); ids[r] < 0 means "ignored" and gives 0.
+  pick(x: Float32Array, ids: Int32Array, out: Float32Array, rows: number, cols: number): void;
+  // dx (zeroed by the kernel) gets dOut[r] at (r, ids[r]); ignored rows stay 0.
+  pickBackward(dOut: Float32Array, ids: Int32Array, dx: Float32Array, rows: number, cols: number): void;
+
+  // For each row of x (n, dim), the index of the nearest row of codebook (k, dim) in squared L2 distance
+  // (ties go to the lower index).
+  nearestCode(x: Float32Array, codebook: Float32Array, out: Int32Array, n: number, k: number, dim: number): void;
+
+  // Fused attention; lse (g1*g2*heads*lq) saves the row log-sum-exp so backward recomputes the
+  // probabilities one (group, head) at a time instead of storing them. dq, dk, dv are overwritten.
+  attention(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array): void;
+  attentionBackward(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void;
+
+  // One fused AdamW step with decoupled weight decay, in place on param, m, v:
+  // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).
+  adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+
+  // y = alpha * x + beta * y (gradient accumulation, scaling, clipping).
+  axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array): void;
+  sumSquares(x: Float32Array): number;
+  // Count of non-finite values (NaN or +-Inf).
+  countNonFinite(x: Float32Array): number;
+  fill(x: Float32Array, value: number): void;
+}
