@@ -19,7 +19,7 @@ const png = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: '#3080c0' } }).png().toBuffer();
 
 function upload(body: Uint8Array, type: string) {
-  return fetch(`${server.url}/api/prompt`, { method: 'POST', headers: { 'content-type': type }, body });
+  return fetch(`${server.url}/api/prompt`, { method: 'POST', headers: { 'content-type': type }, body: new Blob([Buffer.from(body)]) });
 }
 
 /** A raw GET with the path sent exactly as written (fetch would normalise away the dot segments). */
