@@ -52,7 +52,7 @@ export function frechetDistanceFromStats(a: GaussianStats, b: GaussianStats): nu
   for (let j = 0; j < dim; j++) meanTerm += (a.mean[j] - b.mean[j]) ** 2;
   const sqrtA = symmetricSqrt(a.covariance);
   const product = sqrtA.mmul(b.covariance).mmul(sqrtA); // S1^{1/2} S2 S1^{1/2}
-  const traceSqrtProduct = symmetricEigenvalues(product).reduce((sum, lambda) => sum + Math.sqrt(Math.max(lambda, 0)), 0);
+  const traceSqrtProduct = symmetricEigen(product).values.reduce((sum, lambda) => sum + Math.sqrt(lambda), 0);
   const distance = meanTerm + a.covariance.trace() + b.covariance.trace() - 2 * traceSqrtProduct;
   // The true value is >= 0; a tiny negative result is rounding, not information.
   return Math.max(distance, 0);
@@ -65,17 +65,18 @@ export function frechetDistance(featuresA: FeatureMatrix, featuresB: FeatureMatr
   return frechetDistanceFromStats(gaussianStats(featuresA), gaussianStats(featuresB));
 }
 
-// Rounding makes a computed covariance (or product) slightly asymmetric; decompose its symmetric part.
-function symmetricPart(m: Matrix): Matrix {
-  return m.clone().add(m.transpose()).div(2);
+// The eigendecomposition of the symmetric part of m (rounding makes a computed covariance or product
+// slightly asymmetric), with eigenvalues indistinguishable from zero set to zero: as numpy's matrix_rank
+// does, below dim * machine epsilon * the largest magnitude. Without this, a singular covariance's
+// round-off eigenvalues of 1e-16 would contribute square roots of 1e-8 each.
+function symmetricEigen(m: Matrix): { values: number[]; vectors: Matrix } {
+  const evd = new EigenvalueDecomposition(m.clone().add(m.transpose()).div(2), { assumeSymmetric: true });
+  const values = evd.realEigenvalues;
+  const tolerance = values.length * Number.EPSILON * Math.max(...values.map(Math.abs));
+  return { values: values.map((lambda) => (lambda > tolerance ? lambda : 0)), vectors: evd.eigenvectorMatrix };
 }
 
-function symmetricEigenvalues(m: Matrix): number[] {
-  return new EigenvalueDecomposition(symmetricPart(m), { assumeSymmetric: true }).realEigenvalues;
-}
-
-// V diag(sqrt(max(lambda, 0))) V^T: eigenvalues a hair below zero are rounding of a PSD matrix.
 function symmetricSqrt(m: Matrix): Matrix {
-  const evd = new EigenvalueDecomposition(symmetricPart(m), { assumeSymmetric: true });
-  return evd.eigenvectorMatrix.mmulByTranspose(evd.realEigenvalues.map((lambda) => Math.sqrt(Math.max(lambda, 0))));
+  const { values, vectors } = symmetricEigen(m);
+  return vectors.mmulByTranspose(values.map(Math.sqrt)); // V diag(sqrt(lambda)) V^T
 }
