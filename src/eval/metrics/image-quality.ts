@@ -34,6 +34,23 @@ export function meanPsnr(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + capPsnr(v), 0) / values.length;
 }
 
+// Per-step scores of a generated sequence against the true one; index t of both is the same time step.
+export function psnrPerStep(truth: readonly ImageFrame[], generated: readonly ImageFrame[], dataRange: number): number[] {
+  assertSameLength(truth, generated, 'psnrPerStep');
+  return truth.map((frame, t) => psnr(frame, generated[t], dataRange));
+}
+
+export function ssimPerStep(truth: readonly ImageFrame[], generated: readonly ImageFrame[], dataRange: number): number[] {
+  assertSameLength(truth, generated, 'ssimPerStep');
+  return truth.map((frame, t) => ssim(frame, generated[t], dataRange));
+}
+
+function assertSameLength(truth: readonly ImageFrame[], generated: readonly ImageFrame[], what: string): void {
+  if (truth.length !== generated.length) {
+    throw new Error(`${what}: ${truth.length} true frames but ${generated.length} generated frames`);
+  }
+}
+
 // Mean over clips of per-step PSNR curves (all the same length), each frame capped as in meanPsnr.
 export function meanPsnrPerStep(curves: readonly (readonly number[])[]): number[] {
   if (curves.length === 0) throw new Error('meanPsnrPerStep: no curves to average');
