@@ -10,6 +10,7 @@ program
   .showHelpAfterError();
 
 // Command groups, one line each:
+(await import('./model.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);
