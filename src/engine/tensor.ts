@@ -1,0 +1,65 @@
+// Tensor: a float32 buffer, contiguous and row-major, with a shape. Tensors are never modified in place by
+// ops (reshape shares the buffer because of that); only the optimiser writes into parameters.
+import { backend } from './backend.ts';
+import type { TapeNode } from './autodiff.ts';
+import { checkShape, formatShape, sizeOf } from './shape.ts';
+
+export class Tensor {
+  readonly shape: number[];
+  readonly data: Float32Array;
+  // Filled by backward() on tensors with requiresGrad that have no node (leaves: parameters and inputs).
+  grad: Tensor | null = null;
+  requiresGrad: boolean;
+  // The op that produced this tensor, while it is part of a recorded graph; null for leaves.
+  node: TapeNode | null = null;
+
+  constructor(shape: readonly number[], data: Float32Array, requiresGrad = false) {
+    checkShape('tensor', shape);
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
+    }
+    this.shape = [...shape];
+    this.data = data;
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  item(): number {
+    if (this.data.length !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.data.length} values, not 1`);
+    return this.data[0];
+  }
+}
+
+export function tensor(data: Float32Array | readonly number[], shape: readonly number[]): Tensor {
+  return new Tensor(shape, data instanceof Float32Array ? data : Float32Array.from(data));
+}
+
+export function zeros(shape: readonly number[]): Tensor {
+  checkShape('zeros', shape);
+  return new Tensor(shape, new Float32Array(sizeOf(shape)));
+}
+
+export function full(shape: readonly number[], value: number): Tensor {
+  const t = zeros(shape);
+  if (value !== 0) backend().fill(t.data, value);
+  return t;
+}
+
+export function ones(shape: readonly number[]): Tensor {
+  return full(shape, 1);
+}
+
+// Marks a tensor as trainable: backward() leaves its gradient in .grad.
+export function parameter(t: Tensor): Tensor {
+  t.requiresGrad = true;
+  return t;
+}
+
+// Throws when a tensor holds NaN or +-Inf: call it on losses and gradients to fail at the step that broke.
+export function assertFinite(t: Tensor, what: string): void {
+  const bad = backend().countNonFinite(t.data);
+  if (bad > 0) throw new Error(`${what}: ${bad} of ${t.size} values are NaN or infinite (shape ${formatShape(t.shape)})`);
+}
