@@ -2,6 +2,7 @@
 import { noGrad } from './autodiff.ts';
 import { useBackend } from './backend.ts';
 import type { Kernels } from './kernels.ts';
+import { loadNative } from './native.ts';
 import { backward, mul, sum } from './ops.ts';
 import { Rng } from './random.ts';
 import { reference } from './reference.ts';
@@ -61,7 +62,7 @@ export function randomTensor(shape: number[], seed: number, low = -1, high = 1, 
   return new Tensor(shape, data);
 }
 
-// Runs fn with each backend the op tests cover active in turn.
+// Runs fn with the given backend active.
 export function withBackend(kernels: Kernels, fn: () => void): void {
   const previous = useBackend(kernels);
   try {
@@ -71,4 +72,14 @@ export function withBackend(kernels: Kernels, fn: () => void): void {
   }
 }
 
-export const testBackends: Kernels[] = [reference];
+function loadableNative(): Kernels[] {
+  try {
+    return [loadNative()];
+  } catch (err) {
+    console.log(`# native backend not tested here: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    return [];
+  }
+}
+
+// The backends the op tests run on: the reference always, the native addon where it is built.
+export const testBackends: Kernels[] = [reference, ...loadableNative()];
