@@ -2,11 +2,15 @@
 // Binds 127.0.0.1 unless told otherwise; every upload and message is validated; static files are
 // served from web/ only.
 import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
+import { writeClip } from '../data/clip-writer.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, PromptImageError, frameToPng, promptFromImage } from './prompt-image.ts';
 import { parseClientMessage, type ClientMessage, type ServerMessage } from './protocol.ts';
 import { DEFAULT_SESSION_LIMITS, PlaySession, SETTINGS_LIMITS, SessionError, SessionManager, type SessionLimits } from './session.ts';
@@ -33,6 +37,8 @@ export interface PlayServer {
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
 const MAX_PENDING_UPLOADS = 64;
+const EXPORT_FPS = 10; // the frame rate the worlds are trained at
+const EXPORT_SCALE = 4; // 64x64 frames are tiny on screen
 
 export async function startPlayServer(options: PlayServerOptions): Promise<PlayServer> {
   const { world } = options;
@@ -84,6 +90,25 @@ export async function startPlayServer(options: PlayServerOptions): Promise<PlayS
     const session = sessions.get(req.params.id);
     if (!session?.started) return reply.status(404).send({ error: 'no such session, or it has no frames yet' });
     return reply.header('content-disposition', 'attachment; filename="genie-session.json"').send(session.recording());
+  });
+
+  app.get<{ Params: { id: string; format: string } }>('/api/sessions/:id/session.:format', async (req, reply) => {
+    const { format } = req.params;
+    if (format !== 'gif' && format !== 'mp4') return reply.status(404).send({ error: `no export as .${format}: use .gif or .mp4` });
+    const session = sessions.get(req.params.id);
+    if (!session?.started) return reply.status(404).send({ error: 'no such session, or it has no frames yet' });
+    const file = join(tmpdir(), `genie-export-${randomUUID()}.${format}`);
+    try {
+      const frames = session.frames().map((f) => f.rgb);
+      await writeClip(frames, { width: world.width, height: world.height, fps: EXPORT_FPS, scale: EXPORT_SCALE }, file);
+      const bytes = await readFile(file);
+      return reply
+        .type(format === 'gif' ? 'image/gif' : 'video/mp4')
+        .header('content-disposition', `attachment; filename="genie-session.${format}"`)
+        .send(bytes);
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   app.get('/api/stats', async () => ({ ...sessions.stats(), limits: sessions.limits }));

@@ -1,6 +1,8 @@
 // The play page: one WebSocket session with the server, which runs the world model. Frames arrive as
 // base64 raw RGB and are drawn on a canvas; keys send latent actions.
 const $ = (id) => document.getElementById(id);
+// A key held this long plays continuously; a shorter tap is exactly one frame.
+const HOLD_DELAY_MS = 250;
 
 const state = {
   socket: null,
@@ -10,6 +12,8 @@ const state = {
   index: -1, // the frame shown
   busy: false, // one request in flight at a time keeps held keys from queueing up frames
   heldAction: null,
+  heldSince: 0,
+  holdTimer: 0,
   paused: false,
   frameTimes: [],
 };
@@ -80,7 +84,7 @@ function onFrame({ index, length, rgb, latencyMs, sessionBytes }) {
   timeline.value = String(index);
   $('legend').replaceChildren();
   showMessage('');
-  if (state.heldAction !== null && !state.paused) act(state.heldAction);
+  continueHeld();
 }
 
 function onLegend({ frames }) {
@@ -120,6 +124,14 @@ function act(action) {
   send({ type: 'act', action });
 }
 
+function continueHeld() {
+  if (state.heldAction === null || state.paused) return;
+  const wait = state.heldSince + HOLD_DELAY_MS - performance.now();
+  clearTimeout(state.holdTimer);
+  if (wait > 0) state.holdTimer = setTimeout(continueHeld, wait);
+  else act(state.heldAction);
+}
+
 function keyLabelFor(action) {
   const keys = Object.entries(state.world.keyMap).filter(([, v]) => v.action === action);
   return keys.length ? ` (${keys.map(([, v]) => v.label).join(', ')})` : '';
@@ -143,7 +155,8 @@ function showKeyMap(world) {
 }
 
 document.addEventListener('keydown', (event) => {
-  if (!state.world || event.target instanceof HTMLInputElement) return;
+  // Keys play the world wherever focus is (after an upload it sits on the file input), except in text fields.
+  if (!state.world || (event.target instanceof HTMLInputElement && ['text', 'number'].includes(event.target.type))) return;
   if (event.key === 'Backspace') return stepBack();
   if (event.key === 'p' || event.key === 'P') return togglePause();
   if (event.key === 'r' || event.key === 'R') return send({ type: 'reset' });
@@ -152,10 +165,14 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault();
   if (event.repeat) return; // holding is handled by re-sending when each frame arrives
   state.heldAction = action;
+  state.heldSince = performance.now();
   act(action);
 });
 document.addEventListener('keyup', (event) => {
-  if (state.world && actionForKey(event) === state.heldAction) state.heldAction = null;
+  if (state.world && actionForKey(event) === state.heldAction) {
+    state.heldAction = null;
+    clearTimeout(state.holdTimer);
+  }
 });
 
 function stepBack() {
