@@ -11,6 +11,7 @@ program
 
 // Command groups, one line each:
 (await import('./model.ts')).register(program);
+(await import('./data.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);
