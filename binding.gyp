@@ -1,0 +1,30 @@
+# Builds build/Release/genie_native.node, the kernels of src/engine/kernels.ts in C++ on OpenBLAS.
+# -march=native is fine because `npm install` builds the addon on the machine that runs it.
+# No -ffast-math: countNonFinite and the NaN checks of training rely on IEEE NaN/Inf semantics.
+# -fno-math-errno only drops errno writes, so sqrtf and friends inline and loops vectorise; -ffp-contract=fast
+# lets a * b + c become one FMA (what -std=gnu++ would do by default; -std=c++17 turns it off).
+{
+  "targets": [
+    {
+      "target_name": "genie_native",
+      "sources": [
+        "native/addon.cc",
+        "native/args.cc",
+        "native/thread-pool.cc",
+        "native/gemm.cc",
+        "native/elementwise.cc",
+        "native/reduce.cc",
+        "native/softmax-norm.cc",
+        "native/index-ops.cc",
+        "native/attention.cc",
+        "native/optim.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions", "-O3"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-march=native", "-fno-math-errno", "-ffp-contract=fast"],
+      "libraries": ["-lopenblas", "-pthread"]
+    }
+  ]
+}

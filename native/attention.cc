@@ -1,0 +1,252 @@
+// Fused scaled-dot-product attention over strided (G1, G2, L, H, Dh) views (AttentionParams in
+// src/engine/kernels.ts). Work is split over (group, head) pairs; each pair multiplies its strided slices
+// with single-threaded sgemm. Queries go in blocks of kQueryBlock rows, so scratch is kQueryBlock x Lk per
+// worker, never L x L per head. Backward recomputes the probabilities from the saved log-sum-exp.
+#include "attention.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "gemm.h"
+#include "softmax-norm.h"
+#include "thread-pool.h"
+#include "vector-math.h"
+
+namespace genie {
+
+namespace {
+
+constexpr int64_t kQueryBlock = 64;
+// Below this many multiply-adds in total the kernel stays on one thread.
+constexpr int64_t kMinParallelWork = 1 << 18;
+
+struct Strides {
+  int64_t g1, g2, row;
+};
+
+struct Layout {
+  int64_t g1, g2, lq, lk, heads, headDim;
+  bool causal;
+  float scale;
+  Strides q, k, v, o;
+
+  int64_t pairs() const { return g1 * g2 * heads; }
+  int64_t width() const { return heads * headDim; }
+};
+
+Strides readStrides(const Args& args, const Napi::Object& p, const char* name) {
+  Napi::Object s = args.objectField(p, "p", name);
+  std::string prefix = std::string("p.") + name;
+  return {args.sizeField(s, prefix.c_str(), "g1"), args.sizeField(s, prefix.c_str(), "g2"), args.sizeField(s, prefix.c_str(), "row")};
+}
+
+Layout readParams(const Args& args, const Napi::Object& p) {
+  Layout a;
+  a.g1 = args.sizeField(p, "p", "g1");
+  a.g2 = args.sizeField(p, "p", "g2");
+  a.lq = args.sizeField(p, "p", "lq");
+  a.lk = args.sizeField(p, "p", "lk");
+  a.heads = args.sizeField(p, "p", "heads");
+  a.headDim = args.sizeField(p, "p", "headDim");
+  a.causal = args.booleanField(p, "p", "causal");
+  a.scale = static_cast<float>(args.numberField(p, "p", "scale"));
+  a.q = readStrides(args, p, "q");
+  a.k = readStrides(args, p, "k");
+  a.v = readStrides(args, p, "v");
+  a.o = readStrides(args, p, "o");
+  checkedMul(args, checkedMul(args, checkedMul(args, a.pairs(), a.lq), a.lk), a.headDim);
+  if (a.lq > 0 && a.lk == 0) args.failRange("lk is 0: queries have no keys to attend to");
+  if (a.causal && a.lq > a.lk) {
+    args.failRange("causal attention needs lq <= lk (got lq " + std::to_string(a.lq) + ", lk " + std::to_string(a.lk) +
+                   "): the first queries would see no key");
+  }
+  if (a.headDim > INT32_MAX / 2 || a.lk > INT32_MAX / 2 || a.q.row > INT32_MAX || a.k.row > INT32_MAX || a.v.row > INT32_MAX ||
+      a.o.row > INT32_MAX) {
+    args.failRange("sizes too large for 32-bit BLAS");
+  }
+  return a;
+}
+
+std::vector<int64_t> viewShape(const Layout& a, int64_t rows) { return {a.g1, a.g2, rows, a.width()}; }
+std::vector<int64_t> viewStrides(const Strides& s) { return {s.g1, s.g2, s.row, 1}; }
+
+// Checks that a buffer holds the view; outputs must also give every element one index (no overlaps), so
+// that pairs can be written in parallel.
+void checkView(const Args& args, const char* name, const FloatSpan& buffer, const Layout& a, const char* layoutName, const Strides& s,
+               int64_t rows, bool isOutput) {
+  if (s.row < a.width()) {
+    args.failRange(std::string("p.") + layoutName + ".row (" + std::to_string(s.row) + ") is smaller than heads * headDim (" +
+                   std::to_string(a.width()) + ")");
+  }
+  requireView(args, name, buffer.length, 0, viewShape(a, rows), viewStrides(s));
+  if (isOutput && !viewIsOneToOne(viewShape(a, rows), viewStrides(s))) {
+    args.failRange(std::string(name) + ": the strides make distinct elements share memory, which an output cannot do");
+  }
+}
+
+void requireSeparate(const Args& args, const char* outName, const FloatSpan& out, const char* inName, const FloatSpan& in) {
+  if (buffersOverlap(out.data, out.length * 4, in.data, in.length * 4)) {
+    args.fail(std::string(outName) + " shares memory with " + inName + "; outputs must be separate buffers");
+  }
+}
+
+// Pointers to one (group, head) pair's slices.
+struct Pair {
+  int64_t qBase, kBase, vBase, oBase, lseBase;
+};
+
+Pair locate(const Layout& a, int64_t pair) {
+  const int64_t h = pair % a.heads;
+  const int64_t group = pair / a.heads;
+  const int64_t i1 = group / a.g2, i2 = group % a.g2;
+  const int64_t head = h * a.headDim;
+  return {i1 * a.q.g1 + i2 * a.q.g2 + head, i1 * a.k.g1 + i2 * a.k.g2 + head, i1 * a.v.g1 + i2 * a.v.g2 + head,
+          i1 * a.o.g1 + i2 * a.o.g2 + head, pair * a.lq};
+}
+
+// Keys query i may see: j < visibleKeys(i).
+int64_t visibleKeys(const Layout& a, int64_t i) { return a.causal ? std::min(a.lk, i + (a.lk - a.lq) + 1) : a.lk; }
+
+int workersFor(const Layout& a) {
+  return a.pairs() * a.lq * a.lk * a.headDim < kMinParallelWork ? 1 : threadCount();
+}
+
+// scores (rows x keys) = scale * Q[first:first+rows] K[0:keys]^T.
+void scores(const Layout& a, const float* q, const float* k, const Pair& at, int64_t first, int64_t rows, int64_t keys,
+            float* out) {
+  sgemmSerial(false, true, static_cast<int>(rows), static_cast<int>(keys), static_cast<int>(a.headDim), a.scale,
+              q + at.qBase + first * a.q.row, static_cast<int>(a.q.row), k + at.kBase, static_cast<int>(a.k.row), 0.0f, out,
+              static_cast<int>(keys));
+}
+
+}  // namespace
+
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Args args(info, "attention");
+  const Layout a = readParams(args, args.object(0, "p"));
+  FloatSpan q = args.floats(1, "q");
+  FloatSpan k = args.floats(2, "k");
+  FloatSpan v = args.floats(3, "v");
+  FloatSpan out = args.floats(4, "out");
+  FloatSpan lse = args.floats(5, "lse");
+  args.requireLength("lse", lse.length, a.pairs() * a.lq);
+  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
+  checkView(args, "q", q, a, "q", a.q, a.lq, false);
+  checkView(args, "k", k, a, "k", a.k, a.lk, false);
+  checkView(args, "v", v, a, "v", a.v, a.lk, false);
+  checkView(args, "out", out, a, "o", a.o, a.lq, true);
+  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) {
+    requireSeparate(args, "out", out, name, input);
+    requireSeparate(args, "lse", lse, name, input);
+  }
+  requireSeparate(args, "out", out, "lse", lse);
+
+  const int workers = workersFor(a);
+  const int64_t blocks = (a.lq + kQueryBlock - 1) / kQueryBlock;
+  std::vector<float> scratch(static_cast<size_t>(workers) * kQueryBlock * a.lk);
+  parallelItems(a.pairs() * blocks, workers, [&](int64_t item, int worker) {
+    const Pair at = locate(a, item / blocks);
+    const int64_t first = (item % blocks) * kQueryBlock;
+    const int64_t rows = std::min(kQueryBlock, a.lq - first);
+    const int64_t keys = visibleKeys(a, first + rows - 1);  // the block's last query sees the most keys
+    float* probs = scratch.data() + static_cast<size_t>(worker) * kQueryBlock * a.lk;
+    scores(a, q.data, k.data, at, first, rows, keys, probs);
+    for (int64_t r = 0; r < rows; r++) {
+      float* row = probs + r * keys;
+      const int64_t visible = visibleKeys(a, first + r);
+      lse.data[at.lseBase + first + r] = softmaxRow(row, row, visible);
+      std::fill(row + visible, row + keys, 0.0f);
+    }
+    sgemmSerial(false, false, static_cast<int>(rows), static_cast<int>(a.headDim), static_cast<int>(keys), 1.0f, probs,
+                static_cast<int>(keys), v.data + at.vBase, static_cast<int>(a.v.row), 0.0f, out.data + at.oBase + first * a.o.row,
+                static_cast<int>(a.o.row));
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "attentionBackward");
+  const Layout a = readParams(args, args.object(0, "p"));
+  FloatSpan q = args.floats(1, "q");
+  FloatSpan k = args.floats(2, "k");
+  FloatSpan v = args.floats(3, "v");
+  FloatSpan out = args.floats(4, "out");
+  FloatSpan lse = args.floats(5, "lse");
+  FloatSpan dOut = args.floats(6, "dOut");
+  FloatSpan dq = args.floats(7, "dq");
+  FloatSpan dk = args.floats(8, "dk");
+  FloatSpan dv = args.floats(9, "dv");
+  args.requireLength("lse", lse.length, a.pairs() * a.lq);
+  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
+  checkView(args, "q", q, a, "q", a.q, a.lq, false);
+  checkView(args, "k", k, a, "k", a.k, a.lk, false);
+  checkView(args, "v", v, a, "v", a.v, a.lk, false);
+  checkView(args, "out", out, a, "o", a.o, a.lq, false);
+  checkView(args, "dOut", dOut, a, "o", a.o, a.lq, false);
+  checkView(args, "dq", dq, a, "q", a.q, a.lq, true);
+  checkView(args, "dk", dk, a, "k", a.k, a.lk, true);
+  checkView(args, "dv", dv, a, "v", a.v, a.lk, true);
+  const std::pair<const char*, FloatSpan> inputs[] = {{"q", q}, {"k", k}, {"v", v}, {"out", out}, {"lse", lse}, {"dOut", dOut}};
+  const std::pair<const char*, FloatSpan> grads[] = {{"dq", dq}, {"dk", dk}, {"dv", dv}};
+  for (const auto& [gradName, grad] : grads) {
+    for (const auto& [inputName, input] : inputs) requireSeparate(args, gradName, grad, inputName, input);
+  }
+  requireSeparate(args, "dq", dq, "dk", dk);
+  requireSeparate(args, "dq", dq, "dv", dv);
+  requireSeparate(args, "dk", dk, "dv", dv);
+
+  const int workers = workersFor(a);
+  const size_t blockSize = static_cast<size_t>(kQueryBlock) * a.lk;
+  std::vector<float> scratch(static_cast<size_t>(workers) * 2 * blockSize);
+  const int dh = static_cast<int>(a.headDim);
+  parallelItems(a.pairs(), workers, [&](int64_t pair, int worker) {
+    const Pair at = locate(a, pair);
+    float* probs = scratch.data() + static_cast<size_t>(worker) * 2 * blockSize;
+    float* dProbs = probs + blockSize;
+    float* dkPair = dk.data + at.kBase;
+    float* dvPair = dv.data + at.vBase;
+    // dK and dV collect contributions from every query block, so they start at zero.
+    for (int64_t j = 0; j < a.lk; j++) {
+      std::fill(dkPair + j * a.k.row, dkPair + j * a.k.row + a.headDim, 0.0f);
+      std::fill(dvPair + j * a.v.row, dvPair + j * a.v.row + a.headDim, 0.0f);
+    }
+    for (int64_t first = 0; first < a.lq; first += kQueryBlock) {
+      const int64_t rows = std::min(kQueryBlock, a.lq - first);
+      const int64_t keys = visibleKeys(a, first + rows - 1);
+      const int n = static_cast<int>(keys), m = static_cast<int>(rows);
+      const float* qBlock = q.data + at.qBase + first * a.q.row;
+      const float* dOutBlock = dOut.data + at.oBase + first * a.o.row;
+      // P = exp(scale Q K^T - lse), zero where masked.
+      scores(a, q.data, k.data, at, first, rows, keys, probs);
+      for (int64_t r = 0; r < rows; r++) {
+        float* row = probs + r * keys;
+        const float rowLse = lse.data[at.lseBase + first + r];
+        const int64_t visible = visibleKeys(a, first + r);
+        for (int64_t j = 0; j < visible; j++) row[j] = fastExp(row[j] - rowLse);
+        std::fill(row + visible, row + keys, 0.0f);
+      }
+      // dV += P^T dO;  dP = dO V^T.
+      sgemmSerial(true, false, n, dh, m, 1.0f, probs, n, dOutBlock, static_cast<int>(a.o.row), 1.0f, dvPair, static_cast<int>(a.v.row));
+      sgemmSerial(false, true, m, n, dh, 1.0f, dOutBlock, static_cast<int>(a.o.row), v.data + at.vBase, static_cast<int>(a.v.row), 0.0f,
+                  dProbs, n);
+      // dS = scale * P * (dP - rowsum(dO * O)), since rowsum(P * dP) = dO . O.
+      for (int64_t r = 0; r < rows; r++) {
+        const float* outRow = out.data + at.oBase + (first + r) * a.o.row;
+        const float rowDot = dotFloat(dOutBlock + r * a.o.row, outRow, a.headDim);
+        const float* p = probs + r * keys;
+        float* ds = dProbs + r * keys;
+        for (int64_t j = 0; j < keys; j++) ds[j] = a.scale * p[j] * (ds[j] - rowDot);
+      }
+      // dQ = dS K;  dK += dS^T Q.
+      sgemmSerial(false, false, m, dh, n, 1.0f, dProbs, n, k.data + at.kBase, static_cast<int>(a.k.row), 0.0f,
+                  dq.data + at.qBase + first * a.q.row, static_cast<int>(a.q.row));
+      sgemmSerial(true, false, n, dh, m, 1.0f, dProbs, n, qBlock, static_cast<int>(a.q.row), 1.0f, dkPair, static_cast<int>(a.k.row));
+    }
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace genie

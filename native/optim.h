@@ -1,0 +1,10 @@
+// The fused AdamW step.
+#pragma once
+
+#include <napi.h>
+
+namespace genie {
+
+Napi::Value Adamw(const Napi::CallbackInfo& info);
+
+}  // namespace genie

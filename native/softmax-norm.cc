@@ -1,0 +1,274 @@
+#include "softmax-norm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "args.h"
+#include "thread-pool.h"
+#include "vector-math.h"
+
+namespace genie {
+
+namespace {
+
+struct Rows {
+  int64_t rows, cols;
+};
+
+Rows readRows(const Args& args, size_t first) {
+  Rows r{args.size(first, "rows"), args.size(first + 1, "cols")};
+  checkedMul(args, r.rows, r.cols);
+  return r;
+}
+
+// Runs body(row) over the rows, several rows per task when rows are short.
+template <class Body>
+void forRows(int64_t rows, int64_t cols, int64_t grain, Body body) {
+  parallelFor(rows, std::max<int64_t>(1, grain / std::max<int64_t>(1, cols)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) body(r);
+  });
+}
+
+void requireOptional(const Args& args, const char* name, const FloatSpan& span, int64_t cols) {
+  if (span.data != nullptr) args.requireLength(name, span.length, cols);
+}
+
+// Rows per part of the dw/db reduction: fixed by the shape alone, so results do not depend on threads.
+int64_t rowsPerPart(int64_t cols) { return std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, cols)); }
+
+// dw[j] (and db[j]) = sum over rows of dy * normed (and dy), accumulated per part in double and then
+// added up in part order. `normed(r, j)` gives the normalised input.
+template <class RowBody>
+void normBackwardRows(int64_t rows, int64_t cols, float* dw, float* db, RowBody rowBody) {
+  const bool wantParams = dw != nullptr || db != nullptr;
+  const int64_t perPart = rowsPerPart(cols);
+  const int64_t parts = (rows + perPart - 1) / perPart;
+  std::vector<double> dwParts(wantParams ? parts * cols : 0, 0.0);
+  std::vector<double> dbParts(db != nullptr ? parts * cols : 0, 0.0);
+  parallelFor(parts, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t part = begin; part < end; part++) {
+      double* dwAcc = wantParams ? dwParts.data() + part * cols : nullptr;
+      double* dbAcc = db != nullptr ? dbParts.data() + part * cols : nullptr;
+      for (int64_t r = part * perPart; r < std::min(rows, (part + 1) * perPart); r++) rowBody(r, dwAcc, dbAcc);
+    }
+  });
+  for (int64_t j = 0; j < cols; j++) {
+    double dwTotal = 0.0, dbTotal = 0.0;
+    for (int64_t part = 0; part < parts; part++) {
+      if (wantParams) dwTotal += dwParts[part * cols + j];
+      if (db != nullptr) dbTotal += dbParts[part * cols + j];
+    }
+    if (dw != nullptr) dw[j] = static_cast<float>(dwTotal);
+    if (db != nullptr) db[j] = static_cast<float>(dbTotal);
+  }
+}
+
+}  // namespace
+
+float softmaxRow(const float* x, float* y, int64_t visible) {
+  const float peak = maxFloat(x, visible);
+  for (int64_t j = 0; j < visible; j++) y[j] = fastExp(x[j] - peak);
+  const double total = sumDouble(y, visible);
+  const float inverse = static_cast<float>(1.0 / total);
+  for (int64_t j = 0; j < visible; j++) y[j] *= inverse;
+  return static_cast<float>(peak + std::log(total));
+}
+
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Args args(info, "softmax");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan y = args.floats(1, "y");
+  Rows s = readRows(args, 2);
+  int64_t causalRows = args.integer(4, "causalRows");  // <= 0: not causal
+  args.requireLength("x", x.length, s.rows * s.cols);
+  args.requireLength("y", y.length, s.rows * s.cols);
+  const float* xs = x.data;
+  float* ys = y.data;
+  forRows(s.rows, s.cols, kCostlyGrain, [&](int64_t r) {
+    // Query i = r % causalRows sees columns j <= i + (cols - causalRows); masked columns are exactly 0.
+    int64_t visible = causalRows > 0 ? std::min(s.cols, r % causalRows + (s.cols - causalRows) + 1) : s.cols;
+    visible = std::max<int64_t>(visible, 0);
+    if (visible > 0) softmaxRow(xs + r * s.cols, ys + r * s.cols, visible);
+    std::fill(ys + r * s.cols + visible, ys + (r + 1) * s.cols, 0.0f);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "softmaxBackward");
+  FloatSpan y = args.floats(0, "y");
+  FloatSpan dy = args.floats(1, "dy");
+  FloatSpan dx = args.floats(2, "dx");
+  Rows s = readRows(args, 3);
+  for (auto [name, span] : {std::pair{"y", y}, {"dy", dy}, {"dx", dx}}) args.requireLength(name, span.length, s.rows * s.cols);
+  forRows(s.rows, s.cols, kCheapGrain, [&](int64_t r) {
+    const float* yr = y.data + r * s.cols;
+    const float* dyr = dy.data + r * s.cols;
+    float* dxr = dx.data + r * s.cols;
+    const float dot = static_cast<float>(dotDouble(yr, dyr, s.cols));
+    for (int64_t j = 0; j < s.cols; j++) dxr[j] = yr[j] * (dyr[j] - dot);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value LogSoftmax(const Napi::CallbackInfo& info) {
+  Args args(info, "logSoftmax");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan y = args.floats(1, "y");
+  Rows s = readRows(args, 2);
+  args.requireLength("x", x.length, s.rows * s.cols);
+  args.requireLength("y", y.length, s.rows * s.cols);
+  forRows(s.rows, s.cols, kCostlyGrain, [&](int64_t r) {
+    const float* xr = x.data + r * s.cols;
+    float* yr = y.data + r * s.cols;
+    const float peak = maxFloat(xr, s.cols);
+    const double total = sumOf(s.cols, [&](int64_t j) { return fastExp(xr[j] - peak); });
+    const float lse = static_cast<float>(peak + std::log(total));
+    for (int64_t j = 0; j < s.cols; j++) yr[j] = xr[j] - lse;
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "logSoftmaxBackward");
+  FloatSpan y = args.floats(0, "y");
+  FloatSpan dy = args.floats(1, "dy");
+  FloatSpan dx = args.floats(2, "dx");
+  Rows s = readRows(args, 3);
+  for (auto [name, span] : {std::pair{"y", y}, {"dy", dy}, {"dx", dx}}) args.requireLength(name, span.length, s.rows * s.cols);
+  forRows(s.rows, s.cols, kCostlyGrain, [&](int64_t r) {
+    const float* yr = y.data + r * s.cols;
+    const float* dyr = dy.data + r * s.cols;
+    float* dxr = dx.data + r * s.cols;
+    const float total = static_cast<float>(sumDouble(dyr, s.cols));
+    for (int64_t j = 0; j < s.cols; j++) dxr[j] = dyr[j] - fastExp(yr[j]) * total;
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  Args args(info, "layerNorm");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan w = args.optionalFloats(1, "w");
+  FloatSpan b = args.optionalFloats(2, "b");
+  FloatSpan y = args.floats(3, "y");
+  FloatSpan mean = args.floats(4, "mean");
+  FloatSpan rstd = args.floats(5, "rstd");
+  Rows s = readRows(args, 6);
+  const double eps = args.number(8, "eps");
+  args.requireLength("x", x.length, s.rows * s.cols);
+  args.requireLength("y", y.length, s.rows * s.cols);
+  args.requireLength("mean", mean.length, s.rows);
+  args.requireLength("rstd", rstd.length, s.rows);
+  requireOptional(args, "w", w, s.cols);
+  requireOptional(args, "b", b, s.cols);
+  forRows(s.rows, s.cols, kCheapGrain, [&](int64_t r) {
+    const float* xr = x.data + r * s.cols;
+    float* yr = y.data + r * s.cols;
+    // Two passes in double: the mean, then the squared deviations from it (no E[x^2] - E[x]^2 cancellation).
+    const double mu = sumDouble(xr, s.cols) / static_cast<double>(s.cols);
+    const double variance = sumSquaresDouble(xr, s.cols, mu) / static_cast<double>(s.cols);
+    const double inverse = 1.0 / std::sqrt(variance + eps);
+    mean.data[r] = static_cast<float>(mu);
+    rstd.data[r] = static_cast<float>(inverse);
+    const float m = static_cast<float>(mu), rs = static_cast<float>(inverse);
+    const float* ws = w.data;
+    const float* bs = b.data;
+    if (ws && bs) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs * ws[j] + bs[j];
+    else if (ws) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs * ws[j];
+    else if (bs) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs + bs[j];
+    else for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs;
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "layerNormBackward");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan w = args.optionalFloats(1, "w");
+  FloatSpan mean = args.floats(2, "mean");
+  FloatSpan rstd = args.floats(3, "rstd");
+  FloatSpan dy = args.floats(4, "dy");
+  FloatSpan dx = args.floats(5, "dx");
+  FloatSpan dw = args.optionalFloats(6, "dw");
+  FloatSpan db = args.optionalFloats(7, "db");
+  Rows s = readRows(args, 8);
+  for (auto [name, span] : {std::pair{"x", x}, {"dy", dy}, {"dx", dx}}) args.requireLength(name, span.length, s.rows * s.cols);
+  args.requireLength("mean", mean.length, s.rows);
+  args.requireLength("rstd", rstd.length, s.rows);
+  requireOptional(args, "w", w, s.cols);
+  requireOptional(args, "dw", dw, s.cols);
+  requireOptional(args, "db", db, s.cols);
+  const int64_t cols = s.cols;
+  normBackwardRows(s.rows, cols, dw.data, db.data, [&](int64_t r, double* dwAcc, double* dbAcc) {
+    const float* xr = x.data + r * cols;
+    const float* dyr = dy.data + r * cols;
+    float* dxr = dx.data + r * cols;
+    const float m = mean.data[r], rs = rstd.data[r];
+    auto g = [&](int64_t j) { return w.data ? dyr[j] * w.data[j] : dyr[j]; };  // dy * w
+    auto normed = [&](int64_t j) { return (xr[j] - m) * rs; };
+    const double sumG = sumOf(cols, g);
+    const double sumGX = sumOf(cols, [&](int64_t j) { return g(j) * normed(j); });
+    if (dwAcc) for (int64_t j = 0; j < cols; j++) dwAcc[j] += static_cast<double>(dyr[j]) * normed(j);
+    if (dbAcc) for (int64_t j = 0; j < cols; j++) dbAcc[j] += dyr[j];
+    const float gMean = static_cast<float>(sumG / cols), gxMean = static_cast<float>(sumGX / cols);
+    for (int64_t j = 0; j < cols; j++) dxr[j] = rs * (g(j) - gMean - normed(j) * gxMean);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
+  Args args(info, "rmsNorm");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan w = args.optionalFloats(1, "w");
+  FloatSpan y = args.floats(2, "y");
+  FloatSpan rstd = args.floats(3, "rstd");
+  Rows s = readRows(args, 4);
+  const double eps = args.number(6, "eps");
+  args.requireLength("x", x.length, s.rows * s.cols);
+  args.requireLength("y", y.length, s.rows * s.cols);
+  args.requireLength("rstd", rstd.length, s.rows);
+  requireOptional(args, "w", w, s.cols);
+  forRows(s.rows, s.cols, kCheapGrain, [&](int64_t r) {
+    const float* xr = x.data + r * s.cols;
+    float* yr = y.data + r * s.cols;
+    const double inverse = 1.0 / std::sqrt(sumSquaresDouble(xr, s.cols, 0.0) / static_cast<double>(s.cols) + eps);
+    rstd.data[r] = static_cast<float>(inverse);
+    const float rs = static_cast<float>(inverse);
+    if (w.data) for (int64_t j = 0; j < s.cols; j++) yr[j] = xr[j] * rs * w.data[j];
+    else for (int64_t j = 0; j < s.cols; j++) yr[j] = xr[j] * rs;
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value RmsNormBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "rmsNormBackward");
+  FloatSpan x = args.floats(0, "x");
+  FloatSpan w = args.optionalFloats(1, "w");
+  FloatSpan rstd = args.floats(2, "rstd");
+  FloatSpan dy = args.floats(3, "dy");
+  FloatSpan dx = args.floats(4, "dx");
+  FloatSpan dw = args.optionalFloats(5, "dw");
+  Rows s = readRows(args, 6);
+  for (auto [name, span] : {std::pair{"x", x}, {"dy", dy}, {"dx", dx}}) args.requireLength(name, span.length, s.rows * s.cols);
+  args.requireLength("rstd", rstd.length, s.rows);
+  requireOptional(args, "w", w, s.cols);
+  requireOptional(args, "dw", dw, s.cols);
+  const int64_t cols = s.cols;
+  normBackwardRows(s.rows, cols, dw.data, nullptr, [&](int64_t r, double* dwAcc, double*) {
+    const float* xr = x.data + r * cols;
+    const float* dyr = dy.data + r * cols;
+    float* dxr = dx.data + r * cols;
+    const float rs = rstd.data[r];
+    auto g = [&](int64_t j) { return w.data ? dyr[j] * w.data[j] : dyr[j]; };  // dy * w
+    const double sumGX = sumOf(cols, [&](int64_t j) { return g(j) * xr[j] * rs; });
+    if (dwAcc) for (int64_t j = 0; j < cols; j++) dwAcc[j] += static_cast<double>(dyr[j]) * (xr[j] * rs);
+    const float gxMean = static_cast<float>(sumGX / cols);
+    for (int64_t j = 0; j < cols; j++) dxr[j] = rs * (g(j) - xr[j] * rs * gxMean);
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace genie

@@ -1,0 +1,21 @@
+// Row-wise kernels over (rows, cols): softmax (optionally causal), log-softmax, LayerNorm, RMSNorm.
+#pragma once
+
+#include <napi.h>
+
+namespace genie {
+
+Napi::Value Softmax(const Napi::CallbackInfo& info);
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info);
+Napi::Value LogSoftmax(const Napi::CallbackInfo& info);
+Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info);
+Napi::Value LayerNorm(const Napi::CallbackInfo& info);
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info);
+Napi::Value RmsNorm(const Napi::CallbackInfo& info);
+Napi::Value RmsNormBackward(const Napi::CallbackInfo& info);
+
+// Softmax of one row in place of y: y[j] = exp(x[j] - max) / sum over the first `visible` columns.
+// Returns the row's log-sum-exp. Shared with attention.
+float softmaxRow(const float* x, float* y, int64_t visible);
+
+}  // namespace genie

@@ -1,0 +1,175 @@
+// Why one pool, and why it blocks: on this 2-core machine OpenBLAS's own pthread pool busy-waits
+// (sched_yield loop) for a long while after each sgemm, and any second pool (ours or OpenMP) running the
+// element-wise kernel that follows fights it for the cores; that was measured at 2-3x slower. So OpenBLAS
+// runs single-threaded (gemm.cc splits big products over this pool instead) and this pool is the only
+// source of threads. Its workers spin briefly after a loop (kernels arrive back to back during a training
+// step, and a futex wake costs tens of microseconds) and then block on a condition variable, so an idle
+// process leaves the cores to everybody else on the machine.
+#include "thread-pool.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace genie {
+
+namespace {
+
+thread_local bool insideLoop = false;
+
+int detectThreads() {
+  if (const char* env = std::getenv("GENIE_THREADS")) {
+    int requested = std::atoi(env);
+    if (requested >= 1) return std::min(requested, 256);
+  }
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+struct Job {
+  const RangeBody* body;
+  int64_t count;
+  int64_t chunk;
+  uint64_t id;
+  std::atomic<int64_t> next{0};
+  int joined = 0;  // workers inside runChunks; guarded by Pool::mutex_
+};
+
+void runChunks(Job& job) {
+  insideLoop = true;
+  for (;;) {
+    int64_t begin = job.next.fetch_add(job.chunk, std::memory_order_relaxed);
+    if (begin >= job.count) break;
+    (*job.body)(begin, std::min(job.count, begin + job.chunk));
+  }
+  insideLoop = false;
+}
+
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(threads) {
+    for (int i = 1; i < threads_; i++) workers_.emplace_back([this] { workerLoop(); });
+  }
+
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& worker : workers_) worker.join();
+  }
+
+  int threads() const { return threads_; }
+
+  // False when another thread is running a loop on the pool; the caller then runs inline.
+  bool run(int64_t count, int64_t chunk, const RangeBody& body) {
+    std::unique_lock<std::mutex> owner(ownerMutex_, std::try_to_lock);
+    if (!owner.owns_lock()) return false;
+    Job job;
+    job.body = &body;
+    job.count = count;
+    job.chunk = chunk;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job.id = ++lastJobId_;
+      current_ = &job;
+      published_.store(job.id, std::memory_order_release);
+    }
+    wake_.notify_all();
+    runChunks(job);
+    // Withdraw the job so late workers skip it, then wait for those that joined to finish their chunks.
+    std::unique_lock<std::mutex> lock(mutex_);
+    current_ = nullptr;
+    done_.wait(lock, [&] { return job.joined == 0; });
+    return true;
+  }
+
+ private:
+  void workerLoop() {
+    uint64_t seen = 0;
+    for (;;) {
+      spinForWork(seen);
+      Job* job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || (current_ != nullptr && current_->id != seen); });
+        if (stopping_) return;
+        job = current_;
+        seen = job->id;
+        job->joined++;
+      }
+      runChunks(*job);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--job->joined == 0) done_.notify_all();
+      }
+    }
+  }
+
+  // Polls for a new job for a short while before blocking (measured: this halves the cost of the
+  // back-to-back small kernels of a training step; 50 us is far below anything another process notices).
+  void spinForWork(uint64_t seen) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (published_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) {
+      __builtin_ia32_pause();
+    }
+  }
+
+  const int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex ownerMutex_;  // one loop at a time (Node worker_threads may share the addon)
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  Job* current_ = nullptr;
+  uint64_t lastJobId_ = 0;
+  std::atomic<uint64_t> published_{0};
+  bool stopping_ = false;
+};
+
+Pool& pool() {
+  static Pool instance(detectThreads());
+  return instance;
+}
+
+}  // namespace
+
+int threadCount() { return pool().threads(); }
+
+void parallelFor(int64_t count, int64_t grain, const RangeBody& body) {
+  if (count <= 0) return;
+  Pool& p = pool();
+  if (insideLoop || p.threads() == 1 || count <= grain) {
+    body(0, count);
+    return;
+  }
+  int64_t chunk = std::max(grain, (count + p.threads() - 1) / p.threads());
+  if (!p.run(count, chunk, body)) body(0, count);
+}
+
+void parallelForEach(int64_t count, const std::function<void(int64_t item)>& body) {
+  if (count <= 0) return;
+  RangeBody range = [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; item++) body(item);
+  };
+  Pool& p = pool();
+  if (insideLoop || p.threads() == 1 || count == 1 || !p.run(count, 1, range)) range(0, count);
+}
+
+void parallelItems(int64_t count, int workers, const std::function<void(int64_t item, int worker)>& body) {
+  std::atomic<int64_t> next{0};
+  parallelForEach(std::min<int64_t>(workers, count), [&](int64_t worker) {
+    for (int64_t item = next.fetch_add(1); item < count; item = next.fetch_add(1)) body(item, static_cast<int>(worker));
+  });
+}
+
+}  // namespace genie

@@ -1,0 +1,173 @@
+// Branch-free float math that GCC vectorises, and explicit SIMD reductions. Without -ffast-math (which
+// would break NaN/Inf detection) GCC neither vectorises calls to expf/erff nor reorders a sum, so the hot
+// transcendental functions (exp for softmax and attention, erfc for exact GELU) are written out here and
+// reductions use vector types with several lanes of partial sums.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+namespace genie {
+
+// e^x with about 1e-7 relative error (Cephes expf polynomial after x = n ln2 + r). Results below 2.4e-38
+// flush to 0 (the subnormal range), x above ln(FLT_MAX) gives +Inf, NaN stays NaN.
+__attribute__((always_inline)) inline float fastExp(float x) {
+  constexpr float kLowest = -86.6f;  // keeps 2^(n-1) a normal float below
+  constexpr float kHighest = 88.72283f;
+  float clamped = x < kLowest ? kLowest : (x > kHighest ? kHighest : x);
+  clamped = clamped == clamped ? clamped : 0.0f;
+  // Round to nearest by adding and removing 1.5 * 2^23.
+  float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = clamped - n * 0.693359375f - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  // 2^n = 2 * 2^(n-1) so that n = 128 (x near ln(FLT_MAX)) still has a valid exponent field.
+  float half = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 126) << 23);
+  float result = p * half * 2.0f;
+  result = x > kHighest ? std::numeric_limits<float>::infinity() : result;
+  result = x < kLowest ? 0.0f : result;
+  return x != x ? x : result;
+}
+
+// erfc(|z|)-based standard normal CDF pieces. The Numerical Recipes erfcc fit has relative error below
+// 1.2e-7 everywhere, so 1 + erf(x) keeps its relative accuracy deep in the negative tail (where computing
+// 1 + erf would cancel), which exact GELU needs.
+__attribute__((always_inline)) inline float erfcAbs(float z) {  // erfc(|z|)
+  float a = z < 0.0f ? -z : z;
+  float t = 1.0f / (1.0f + 0.5f * a);
+  float poly = 0.17087277f;
+  poly = poly * t - 0.82215223f;
+  poly = poly * t + 1.48851587f;
+  poly = poly * t - 1.13520398f;
+  poly = poly * t + 0.27886807f;
+  poly = poly * t - 0.18628806f;
+  poly = poly * t + 0.09678418f;
+  poly = poly * t + 0.37409196f;
+  poly = poly * t + 1.00002368f;
+  poly = poly * t - 1.26551223f;
+  return t * fastExp(poly - a * a);
+}
+
+// Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF.
+__attribute__((always_inline)) inline float normalCdf(float x) {
+  float tail = 0.5f * erfcAbs(x * 0.70710678118654752f);
+  return x < 0.0f ? tail : 1.0f - tail;
+}
+
+__attribute__((always_inline)) inline float gelu(float x) { return x * normalCdf(x); }
+
+// d/dx x Phi(x) = Phi(x) + x phi(x).
+__attribute__((always_inline)) inline float geluDerivative(float x) { return normalCdf(x) + x * 0.39894228040143268f * fastExp(-0.5f * x * x); }
+
+__attribute__((always_inline)) inline float sigmoid(float x) { return 1.0f / (1.0f + fastExp(-x)); }
+
+// Reductions. Eight float lanes map onto one AVX register (GCC splits them on narrower machines).
+typedef float Floats8 __attribute__((vector_size(32)));
+typedef double Doubles8 __attribute__((vector_size(64)));
+typedef int32_t Ints8 __attribute__((vector_size(32)));
+
+inline Floats8 load8(const float* p) {
+  Floats8 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline double horizontalSum(Doubles8 v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
+inline float horizontalSum(Floats8 v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+
+// Sum of x[0..n) in double.
+inline double sumDouble(const float* x, int64_t n) {
+  Doubles8 acc = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc += __builtin_convertvector(load8(x + i), Doubles8);
+  double total = horizontalSum(acc);
+  for (; i < n; i++) total += x[i];
+  return total;
+}
+
+// Sum of (x[i] - shift)^2 in double (shift 0 gives the sum of squares).
+inline double sumSquaresDouble(const float* x, int64_t n, double shift) {
+  Doubles8 acc = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    Doubles8 d = __builtin_convertvector(load8(x + i), Doubles8) - shift;
+    acc += d * d;
+  }
+  double total = horizontalSum(acc);
+  for (; i < n; i++) total += (x[i] - shift) * (x[i] - shift);
+  return total;
+}
+
+// Sum of f(j) over j in [0, n), in double: f runs vectorised into a stack block that is then summed
+// (a plain `total += f(j)` loop would not vectorise without -ffast-math).
+template <class F>
+inline double sumOf(int64_t n, F f) {
+  constexpr int64_t kBlock = 256;
+  float block[kBlock];
+  double total = 0.0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t length = n - start < kBlock ? n - start : kBlock;
+    for (int64_t j = 0; j < length; j++) block[j] = f(start + j);
+    total += sumDouble(block, length);
+  }
+  return total;
+}
+
+// Dot product in double.
+inline double dotDouble(const float* a, const float* b, int64_t n) {
+  Doubles8 acc = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc += __builtin_convertvector(load8(a + i), Doubles8) * __builtin_convertvector(load8(b + i), Doubles8);
+  double total = horizontalSum(acc);
+  for (; i < n; i++) total += static_cast<double>(a[i]) * b[i];
+  return total;
+}
+
+// Dot product in float with 16 lanes of partial sums (for short rows where double would cost time).
+inline float dotFloat(const float* a, const float* b, int64_t n) {
+  Floats8 acc0 = {}, acc1 = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 += load8(a + i) * load8(b + i);
+    acc1 += load8(a + i + 8) * load8(b + i + 8);
+  }
+  for (; i + 8 <= n; i += 8) acc0 += load8(a + i) * load8(b + i);
+  float total = horizontalSum(acc0 + acc1);
+  for (; i < n; i++) total += a[i] * b[i];
+  return total;
+}
+
+// Largest element; NaN if any element is NaN (like Math.max); -Inf for n = 0.
+inline float maxFloat(const float* x, int64_t n) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  Floats8 best = {kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf};
+  Ints8 sawNaN = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    Floats8 v = load8(x + i);
+    best = v > best ? v : best;
+    sawNaN |= v != v;
+  }
+  float peak = kNegInf;
+  bool nan = false;
+  for (int lane = 0; lane < 8; lane++) {
+    peak = best[lane] > peak ? best[lane] : peak;
+    nan = nan || sawNaN[lane] != 0;
+  }
+  for (; i < n; i++) {
+    peak = x[i] > peak ? x[i] : peak;
+    nan = nan || x[i] != x[i];
+  }
+  return nan ? std::numeric_limits<float>::quiet_NaN() : peak;
+}
+
+}  // namespace genie
