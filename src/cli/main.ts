@@ -12,6 +12,7 @@ program
 // Command groups, one line each:
 (await import('./model.ts')).register(program);
 (await import('./data.ts')).register(program);
+(await import('./env.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);

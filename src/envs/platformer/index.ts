@@ -6,3 +6,7 @@ export { ACTION_NAMES, NUM_ACTIONS, stepBody, spawnBody } from './physics.ts';
 export type { Body, StepEvent } from './physics.ts';
 export { pickTheme } from './themes.ts';
 export type { Theme } from './themes.ts';
+export { ExpertPolicy, planToCoin } from './expert.ts';
+export type { ExpertView, Plan } from './expert.ts';
+export { RandomPolicy } from './policies.ts';
+export type { Policy } from './policies.ts';

@@ -1,0 +1,78 @@
+// `genie env record | play | bench`: the built-in platformer (src/envs). Thin wrappers over src/envs.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { benchmarkEnv } from '../envs/benchmark.ts';
+import { recordSplit, type PolicyName } from '../envs/record.ts';
+import { playInTerminal } from '../envs/terminal-play.ts';
+import type { ClipSelection } from '../envs/clips.ts';
+
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+// The CoinRun data set's conventions: train levels from seed 0 with every clip of each episode,
+// test levels from seed 100000 (unseen) with only each episode's first clip.
+const SPLIT_DEFAULTS: Record<string, { seed: number; clips: ClipSelection }> = {
+  train: { seed: 0, clips: 'all' },
+  test: { seed: 100_000, clips: 'first' },
+};
+
+export function register(program: Command): void {
+  const env = program.command('env').description('the built-in CoinRun-like platformer: record datasets, play it, measure its speed');
+
+  env
+    .command('record')
+    .description('play episodes (one per level seed) and write clips + actions.jsonl + manifest.json in the CoinRun data layout')
+    .requiredOption('--out <dir>', 'dataset folder; the clips go to <dir>/<split>/')
+    .requiredOption('--episodes <n>', 'episodes to play (level seeds --seed .. --seed+n-1)', integer(1))
+    .addOption(new Option('--policy <name>', 'who plays').choices(['expert', 'random']).default('random'))
+    .option('--split <name>', 'sub-folder: train (default seed 0, all clips) or test (default seed 100000, first clip only) or any name', 'train')
+    .option('--seed <n>', 'first level seed (default: 0 for train, 100000 for test)', integer(0))
+    .option('--frames-per-clip <n>', 'frames per clip; shorter episode tails are dropped', integer(1), 160)
+    .addOption(new Option('--clips <which>', 'clips per episode (default: all for train, first otherwise)').choices(['all', 'first']))
+    .option('--size <px>', 'frame width and height', integer(8), 64)
+    .option('--fps <n>', 'frame rate written into the videos', integer(1), 10)
+    .option('--jobs <n>', 'video encoders at once (default: one per core)', integer(1))
+    .option('--overwrite', 'replace an existing <dir>/<split>')
+    .action(async (opts) => {
+      const defaults = SPLIT_DEFAULTS[opts.split] ?? { seed: 0, clips: 'first' };
+      const summary = await recordSplit({
+        out: opts.out,
+        split: opts.split,
+        episodes: opts.episodes,
+        policy: opts.policy as PolicyName,
+        firstSeed: opts.seed ?? defaults.seed,
+        framesPerClip: opts.framesPerClip,
+        clips: (opts.clips as ClipSelection | undefined) ?? defaults.clips,
+        size: opts.size,
+        fps: opts.fps,
+        jobs: opts.jobs,
+        overwrite: Boolean(opts.overwrite),
+        onProgress: process.stderr.isTTY ? (p) => process.stderr.write(`\r${p.episodesDone}/${p.episodes} episodes, ${p.clips} clips`) : undefined,
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      const ends = summary.episode_end_counts;
+      console.log(`${opts.out}/${opts.split}: ${summary.clips} clips (${summary.frames} frames) from ${opts.episodes} episodes (${summary.policy}): ${ends.goal} coin, ${ends.death} death, ${ends.timeout} timeout; ${summary.seeds_without_clips.length} episodes shorter than a clip gave none`);
+    });
+
+  env
+    .command('play')
+    .description('play the platformer yourself')
+    .requiredOption('--terminal', 'in this terminal (24-bit colour half blocks); the only mode here, the web page is `genie play`')
+    .option('--seed <n>', 'first level', integer(0), 0)
+    .option('--size <px>', 'frame width and height', integer(8), 64)
+    .action(async (opts) => playInTerminal(opts.seed, opts.size));
+
+  env
+    .command('bench')
+    .description('steps per second on one core, rendering included')
+    .option('--steps <n>', 'steps to time', integer(1), 20_000)
+    .option('--size <px>', 'frame width and height', integer(8), 64)
+    .action((opts) => {
+      const result = benchmarkEnv(opts.steps, opts.size);
+      console.log(`${result.steps} steps at ${result.size}x${result.size} over ${result.episodes} levels: ${Math.round(result.stepsPerSecond)} steps/s with rendering, ${Math.round(result.physicsStepsPerSecond)} steps/s physics only`);
+    });
+}
