@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-file.ts';
+import { SKIP_CATEGORIES } from './sources.ts';
 
 export const INDEX_FILE = 'index.json';
 export const SHARD_NAME = /^shard-\d{6}\.bin$/;
@@ -33,6 +34,18 @@ const VideoEntrySchema = z.object({
   sourceFps: z.number().positive().nullable(),
 });
 
+// An input that failed to decode or was too short, remembered with its size and mtime so that an
+// unchanged bad file is not decoded again on every run.
+const FailureSchema = z.object({
+  source: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  mtimeMs: z.number(),
+  category: z.enum(SKIP_CATEGORIES),
+  reason: z.string(),
+  // For 'too-short': a later run with a shorter window takes it.
+  frames: z.number().int().nonnegative().optional(),
+});
+
 const CacheIndexSchema = z.object({
   format: z.literal('genie-frames'),
   version: z.literal(1),
@@ -42,10 +55,12 @@ const CacheIndexSchema = z.object({
   fps: z.number().positive(),
   fit: z.enum(['crop', 'pad']),
   videos: z.array(VideoEntrySchema),
+  failures: z.array(FailureSchema),
 });
 
 export type VideoEntry = z.infer<typeof VideoEntrySchema>;
 export type CacheIndex = z.infer<typeof CacheIndexSchema>;
+export type Failure = z.infer<typeof FailureSchema>;
 
 export function shardFileName(number: number): string {
   return `shard-${String(number).padStart(6, '0')}.bin`;

@@ -42,13 +42,13 @@ export interface ClipBatch {
 }
 
 // Video indices of each split. Validation takes the videos whose content hash falls below the fraction;
-// with two or more videos each side gets at least one.
+// with two or more videos each side gets at least one, and a lone video is always in train.
 export function splitVideos(videos: VideoEntry[], seed: number, validationFraction: number): { train: number[]; validation: number[] } {
   const scored = videos.map((v, i) => ({ i, u: hashUnit(`${seed}:${v.sha256}`) }));
   const validation = new Set(scored.filter((s) => s.u < validationFraction).map((s) => s.i));
   const byScore = [...scored].sort((a, b) => a.u - b.u);
   if (validationFraction > 0 && validation.size === 0 && videos.length >= 2) validation.add(byScore[0].i);
-  if (validation.size === videos.length && videos.length >= 2) validation.delete(byScore[byScore.length - 1].i);
+  if (validation.size === videos.length && videos.length > 0) validation.delete(byScore[byScore.length - 1].i);
   const train = videos.map((_, i) => i).filter((i) => !validation.has(i));
   return { train, validation: [...validation].sort((a, b) => a - b) };
 }

@@ -12,15 +12,8 @@ export type VideoSource =
   | { kind: 'file'; path: string; size: number; mtimeMs: number }
   | { kind: 'frames'; path: string; framePaths: string[]; size: number; mtimeMs: number };
 
-export type SkipCategory =
-  | 'not-found'
-  | 'unsupported'
-  | 'empty'
-  | 'unreadable'
-  | 'not-a-video'
-  | 'no-video-stream'
-  | 'corrupt'
-  | 'too-short';
+export const SKIP_CATEGORIES = ['not-found', 'unsupported', 'empty', 'unreadable', 'not-a-video', 'no-video-stream', 'corrupt', 'too-short'] as const;
+export type SkipCategory = (typeof SKIP_CATEGORIES)[number];
 
 export interface SkippedInput {
   path: string;
