@@ -1,7 +1,7 @@
 // `genie env record | play | bench`: the built-in platformer (src/envs). Thin wrappers over src/envs.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { benchmarkEnv } from '../envs/benchmark.ts';
-import { recordSplit, type PolicyName } from '../envs/record.ts';
+import { POLICY_NAMES, recordSplit, type PolicyName } from '../envs/record.ts';
 import { playInTerminal } from '../envs/terminal-play.ts';
 import type { ClipSelection } from '../envs/clips.ts';
 
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .description('play episodes (one per level seed) and write clips + actions.jsonl + manifest.json in the CoinRun data layout')
     .requiredOption('--out <dir>', 'dataset folder; the clips go to <dir>/<split>/')
     .requiredOption('--episodes <n>', 'episodes to play (level seeds --seed .. --seed+n-1)', integer(1))
-    .addOption(new Option('--policy <name>', 'who plays').choices(['expert', 'random']).default('random'))
+    .addOption(new Option('--policy <name>', 'who plays: the planning expert, uniform random actions, or random actions held 1-12 steps').choices(POLICY_NAMES).default('random'))
     .option('--split <name>', 'sub-folder: train (default seed 0, all clips) or test (default seed 100000, first clip only) or any name', 'train')
     .option('--seed <n>', 'first level seed (default: 0 for train, 100000 for test)', integer(0))
     .option('--frames-per-clip <n>', 'frames per clip; shorter episode tails are dropped', integer(1), 160)

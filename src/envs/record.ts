@@ -11,9 +11,10 @@ import { writeFileAtomic } from '../data/atomic-file.ts';
 import { writeVideoFile } from '../data/index.ts';
 import { runPool } from '../data/pool.ts';
 import { cutClips, playEpisode, type ClipLabels, type ClipSelection } from './clips.ts';
-import { ACTION_NAMES, DEFAULT_VIEW_TILES, ExpertPolicy, PlatformerEnv, RandomPolicy, type EpisodeEnd, type Policy } from './platformer/index.ts';
+import { ACTION_NAMES, DEFAULT_VIEW_TILES, ExpertPolicy, PlatformerEnv, RandomPolicy, StickyRandomPolicy, type EpisodeEnd, type Policy } from './platformer/index.ts';
 
-export type PolicyName = 'expert' | 'random';
+export const POLICY_NAMES = ['expert', 'random', 'sticky'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export interface RecordOptions {
   out: string;
@@ -46,8 +47,9 @@ export interface SplitSummary {
 const EPISODES_PER_BATCH = 8; // episodes held in memory while their clips are encoded
 
 function makePolicy(name: PolicyName, seed: number): Policy {
-  // The random player is seeded by the level seed, like the CoinRun data, so every episode is reproducible alone.
-  return name === 'expert' ? new ExpertPolicy() : new RandomPolicy(seed);
+  // Random players are seeded by the level seed, like the CoinRun data, so every episode is reproducible alone.
+  if (name === 'expert') return new ExpertPolicy();
+  return name === 'random' ? new RandomPolicy(seed) : new StickyRandomPolicy(seed);
 }
 
 function clipName(index: number): string {
@@ -126,7 +128,7 @@ function checkOptions(o: RecordOptions): void {
   if (!Number.isSafeInteger(o.firstSeed) || o.firstSeed < 0) throw new Error(`record: the first seed must be a non-negative integer, got ${o.firstSeed}`);
   if (!(o.fps > 0)) throw new Error(`record: fps must be positive, got ${o.fps}`);
   if (!/^[A-Za-z0-9_-]+$/.test(o.split)) throw new Error(`record: split '${o.split}' must be a plain folder name (letters, digits, - and _)`);
-  if (o.policy !== 'expert' && o.policy !== 'random') throw new Error(`record: policy must be expert or random, got '${o.policy}'`);
+  if (!POLICY_NAMES.includes(o.policy)) throw new Error(`record: policy must be one of ${POLICY_NAMES.join(', ')}, got '${o.policy}'`);
 }
 
 /** Adds (or replaces) this split's entry in OUT/manifest.json and re-hashes every file under OUT. */

@@ -8,5 +8,5 @@ export { pickTheme } from './themes.ts';
 export type { Theme } from './themes.ts';
 export { ExpertPolicy, planToCoin } from './expert.ts';
 export type { ExpertView, Plan } from './expert.ts';
-export { RandomPolicy } from './policies.ts';
+export { RandomPolicy, StickyRandomPolicy } from './policies.ts';
 export type { Policy } from './policies.ts';
