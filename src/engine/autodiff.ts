@@ -8,7 +8,8 @@
 // primitive without a rule.
 import { backend } from './backend.ts';
 import type { AttentionParams, BinaryOp, UnaryOp } from './kernels.ts';
-import { formatShape, sameShape, sizeOf } from './shape.ts';
+import { contiguousStrides, formatShape, sameShape, sizeOf } from './shape.ts';
+import { stridedCopy } from './strided-copy.ts';
 import { Tensor } from './tensor.ts';
 
 export interface PrimitiveParams {
@@ -44,9 +45,19 @@ export interface TapeNode<P extends Primitive = Primitive> {
   saved: PrimitiveParams[P]['saved'];
 }
 
-// Returns one gradient per input (null where the input needs none). A gradient may have the output's
+// The gradient of a slice: `values` placed at `start` along `axis` of the input, zero elsewhere. The
+// engine adds it into place instead of materialising the zeros, so split and slice cost one copy each.
+export class SliceGradient {
+  constructor(
+    readonly values: Tensor,
+    readonly axis: number,
+    readonly start: number,
+  ) {}
+}
+
+// Returns one gradient per input (null where the input needs none). A Tensor gradient may have the output's
 // broadcast shape: the engine sums it down to the input's shape. Rules never modify `grad`.
-export type GradRule<P extends Primitive> = (grad: Tensor, node: TapeNode<P>, needsGrad: boolean[]) => (Tensor | null)[];
+export type GradRule<P extends Primitive> = (grad: Tensor, node: TapeNode<P>, needsGrad: boolean[]) => (Tensor | SliceGradient | null)[];
 export type GradRules = { [P in Primitive]: GradRule<P> };
 
 let recording = true;
@@ -109,31 +120,52 @@ export function reduceToShape(grad: Tensor, shape: readonly number[]): Tensor {
   return new Tensor(shape, current.data);
 }
 
-// A gradient being summed during backward. The first contribution is borrowed (it may share its buffer with
-// another tensor); the first accumulation copies it, so shared buffers are never written.
+// A gradient being summed during backward. The first contribution is borrowed when it is a full tensor
+// (it may share its buffer with another tensor); the first accumulation copies it, so shared buffers are
+// never written.
 interface Pending {
   grad: Tensor;
   owned: boolean;
 }
 
-function accumulate(pending: Map<Tensor, Pending>, target: Tensor, grad: Tensor): void {
+// Adds a contribution into a buffer of the target's shape.
+function addInto(target: Tensor, into: Float32Array, grad: Tensor | SliceGradient): void {
+  if (grad instanceof Tensor) {
+    backend().axpby(1, grad.data, 1, into);
+    return;
+  }
+  const strides = contiguousStrides(target.shape);
+  const offset = grad.start * strides[grad.axis];
+  stridedCopy('slice', grad.values.data, 0, contiguousStrides(grad.values.shape), into, offset, strides, grad.values.shape, true);
+}
+
+// A fresh buffer holding one contribution.
+function materialise(target: Tensor, grad: Tensor | SliceGradient): Tensor {
+  if (grad instanceof Tensor) return new Tensor(target.shape, new Float32Array(grad.data));
+  const out = new Tensor(target.shape, new Float32Array(target.size));
+  addInto(target, out.data, grad);
+  return out;
+}
+
+function accumulate(pending: Map<Tensor, Pending>, target: Tensor, grad: Tensor | SliceGradient): void {
   const existing = pending.get(target);
   if (!existing) {
-    pending.set(target, { grad, owned: false });
+    if (grad instanceof Tensor) pending.set(target, { grad, owned: false });
+    else pending.set(target, { grad: materialise(target, grad), owned: true });
     return;
   }
   if (!existing.owned) {
-    existing.grad = new Tensor(target.shape, new Float32Array(existing.grad.data));
+    existing.grad = materialise(target, existing.grad);
     existing.owned = true;
   }
-  backend().axpby(1, grad.data, 1, existing.grad.data);
+  addInto(target, existing.grad.data, grad);
 }
 
 // Leaves (parameters, inputs) collect into .grad, which must own its buffer: the optimiser and
 // clipGradNorm scale it in place.
-function addToLeaf(leaf: Tensor, grad: Tensor): void {
-  if (!leaf.grad) leaf.grad = new Tensor(leaf.shape, new Float32Array(grad.data));
-  else backend().axpby(1, grad.data, 1, leaf.grad.data);
+function addToLeaf(leaf: Tensor, grad: Tensor | SliceGradient): void {
+  if (!leaf.grad) leaf.grad = materialise(leaf, grad);
+  else addInto(leaf, leaf.grad.data, grad);
 }
 
 function reachableNodes(loss: Tensor): TapeNode[] {
@@ -148,7 +180,7 @@ function reachableNodes(loss: Tensor): TapeNode[] {
   return [...seen].sort((a, b) => b.id - a.id);
 }
 
-function applyRule<P extends Primitive>(rules: GradRules, node: TapeNode<P>, grad: Tensor, needsGrad: boolean[]): (Tensor | null)[] {
+function applyRule<P extends Primitive>(rules: GradRules, node: TapeNode<P>, grad: Tensor, needsGrad: boolean[]): (Tensor | SliceGradient | null)[] {
   const rule: GradRule<P> = rules[node.primitive];
   return rule(grad, node, needsGrad);
 }
@@ -179,7 +211,7 @@ export function runBackward(rules: GradRules, loss: Tensor, seed?: Tensor): void
     node.inputs.forEach((input, i) => {
       const grad = grads[i];
       if (!needsGrad[i] || !grad) return;
-      const reduced = reduceToShape(grad, input.shape);
+      const reduced = grad instanceof Tensor ? reduceToShape(grad, input.shape) : grad;
       if (input.node) accumulate(pending, input, reduced);
       else addToLeaf(input, reduced);
     });

@@ -377,3 +377,52 @@ test('bad input throws an error naming the kernel and argument, and leaves outpu
   assert.throws(() => native.attention({ ...p, o: { g1: 8, g2: 0, row: 1 } }, t(), t(), t(), t(), new Float32Array(4)), /attention: p\.o\.row \(1\) is smaller/);
   assert.throws(() => native.adamw(a, a, a, new Float32Array(5), 1e-3, 0.9, 0.99, 1e-8, 0, 1), /adamw: v has 5 elements, expected 6/);
 });
+
+test('random argument sizes never crash: each call either runs or throws', () => {
+  const size = () => rng.int(7);
+  const f32 = () => uniform(rng.int(50));
+  const i32 = () => ints(rng.int(12), -2, 6);
+  const dims = () => Array.from({ length: rng.int(4) }, size);
+  const strides = (rank: number) => Array.from({ length: rank }, () => rng.int(12) - 3);
+  const layout = () => ({ g1: rng.int(40), g2: rng.int(12), row: rng.int(12) });
+  const calls: (() => unknown)[] = [
+    () => native.gemm({ batch: size(), m: size(), n: size(), k: size(), transA: rng.int(2) === 1, transB: rng.int(2) === 1, alpha: 1, beta: 1,
+      lda: size(), ldb: size(), ldc: size(), strideA: rng.int(20), strideB: rng.int(20), strideC: rng.int(20), offsetA: size(), offsetB: size(), offsetC: size() }, f32(), f32(), f32()),
+    () => {
+      const shape = dims();
+      native.binary('mul', f32(), strides(shape.length), f32(), strides(shape.length), f32(), shape);
+    },
+    () => {
+      const shape = dims();
+      native.copy(f32(), size(), strides(shape.length), f32(), size(), strides(shape.length), shape, rng.int(2) === 1);
+    },
+    () => native.sum(f32(), f32(), size(), size(), size()),
+    () => native.max(f32(), f32(), i32(), size(), size(), size()),
+    () => native.maxBackward(f32(), i32(), f32(), size(), size(), size()),
+    () => native.softmax(f32(), f32(), size(), size(), size() - 2),
+    () => native.layerNorm(f32(), f32(), null, f32(), f32(), f32(), size(), size(), 1e-5),
+    () => native.rmsNormBackward(f32(), null, f32(), f32(), f32(), f32(), size(), size()),
+    () => native.gather(f32(), i32(), f32(), size(), size()),
+    () => native.scatterAdd(f32(), i32(), f32(), size(), size()),
+    () => native.pick(f32(), i32(), f32(), size(), size()),
+    () => native.nearestCode(f32(), f32(), i32(), size(), size(), size()),
+    () => native.attention({ g1: size(), g2: size(), lq: size(), lk: size(), heads: size(), headDim: size(), causal: rng.int(2) === 1, scale: 1,
+      q: layout(), k: layout(), v: layout(), o: layout() }, f32(), f32(), f32(), f32(), f32()),
+    () => native.attentionBackward({ g1: size(), g2: size(), lq: size(), lk: size(), heads: size(), headDim: size(), causal: rng.int(2) === 1, scale: 1,
+      q: layout(), k: layout(), v: layout(), o: layout() }, f32(), f32(), f32(), f32(), f32(), f32(), f32(), f32(), f32()),
+    () => native.adamw(f32(), f32(), f32(), f32(), 1e-3, 0.9, 0.99, 1e-8, 0, size()),
+  ];
+  let thrown = 0, ran = 0;
+  for (let round = 0; round < 300; round++) {
+    for (const call of calls) {
+      try {
+        call();
+        ran++;
+      } catch (err) {
+        assert.ok(err instanceof Error && /^\w+( \w+)?: /.test(err.message), `unexpected error: ${err}`);
+        thrown++;
+      }
+    }
+  }
+  assert.ok(ran > 0 && thrown > 0, `ran ${ran}, threw ${thrown}`);
+});

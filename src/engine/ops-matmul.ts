@@ -4,7 +4,8 @@ import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import { broadcastShapes, formatShape, sameShape, sizeOf } from './shape.ts';
 import { Tensor } from './tensor.ts';
-import { expandRaw, reshape, stridedCopy } from './ops-shape.ts';
+import { expandRaw, reshape } from './ops-shape.ts';
+import { stridedCopy } from './strided-copy.ts';
 
 interface Product {
   m: number;

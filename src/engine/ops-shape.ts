@@ -1,21 +1,9 @@
 // Shape ops. reshape is free (tensors are contiguous, so it shares the buffer); permute, slice, concat,
 // split and expand are strided copies through the one `copy` kernel.
-import { type GradRules, record } from './autodiff.ts';
-import { backend } from './backend.ts';
-import { broadcastShapes, broadcastStrides, collapseAxes, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf } from './shape.ts';
-import { Tensor, zeros } from './tensor.ts';
-
-// Strided copy over `shape`, with neighbouring axes merged first so the kernel's rank limit rarely bites.
-export function stridedCopy(
-  op: string,
-  src: Float32Array, srcOffset: number, srcStrides: number[],
-  dst: Float32Array, dstOffset: number, dstStrides: number[],
-  shape: readonly number[], accumulate = false,
-): void {
-  const collapsed = collapseAxes(shape, [srcStrides, dstStrides]);
-  if (collapsed.shape.length > 6) throw new Error(`${op}: a copy over shape ${formatShape(shape)} needs more than 6 axes after merging`);
-  backend().copy(src, srcOffset, collapsed.strides[0], dst, dstOffset, collapsed.strides[1], collapsed.shape, accumulate);
-}
+import { type GradRules, SliceGradient, record } from './autodiff.ts';
+import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf } from './shape.ts';
+import { stridedCopy } from './strided-copy.ts';
+import { Tensor } from './tensor.ts';
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const unknown = shape.indexOf(-1);
@@ -130,12 +118,7 @@ export const shapeRules: Pick<GradRules, 'reshape' | 'permute' | 'slice' | 'conc
     return [permuteRaw(grad, inverse)];
   },
 
-  slice(grad, { inputs: [x], params }) {
-    const dx = zeros(x.shape);
-    const strides = contiguousStrides(x.shape);
-    stridedCopy('slice', grad.data, 0, contiguousStrides(grad.shape), dx.data, params.start * strides[params.axis], strides, grad.shape);
-    return [dx];
-  },
+  slice: (grad, { params }) => [new SliceGradient(grad, params.axis, params.start)],
 
   concat(grad, { inputs, params }, needsGrad) {
     let start = 0;
