@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Rng, concat, noGrad, slice, tensor } from '../engine/index.ts';
+import { KVCache, STBlock, STTransformer } from './st-transformer.ts';
+import { maxDifferencePerSlice } from './testing.ts';
+
+function randomInput(shape: number[], seed: number) {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  new Rng(seed).fillNormal(data);
+  return tensor(data, shape);
+}
+
+test('ST block parameters carry the names and shapes of st-block.md', () => {
+  const block = new STBlock({ width: 16, heads: 2, mlpWidth: 32 }, new Rng(0));
+  const shapes = Object.fromEntries(block.namedParameters().map(([name, t]) => [name, t.shape]));
+  for (const side of ['spatial', 'temporal']) {
+    assert.deepEqual(shapes[`${side}_norm.weight`], [16]);
+    assert.deepEqual(shapes[`${side}_attn.qkv.weight`], [48, 16]);
+    assert.deepEqual(shapes[`${side}_attn.qkv.bias`], [48]);
+    assert.deepEqual(shapes[`${side}_attn.q_norm.weight`], [8]);
+    assert.deepEqual(shapes[`${side}_attn.k_norm.bias`], [8]);
+    assert.deepEqual(shapes[`${side}_attn.proj.weight`], [16, 16]);
+  }
+  assert.deepEqual(shapes['ffn_norm.bias'], [16]);
+  assert.deepEqual(shapes['ffn.fc1.weight'], [32, 16]);
+  assert.deepEqual(shapes['ffn.fc2.weight'], [16, 32]);
+  assert.equal(Object.keys(shapes).length, 2 * (2 + 2 + 2 + 2 + 2) + 2 + 4);
+});
+
+test('temporal attention is causal and clips never mix', () => {
+  const stack = new STTransformer({ blocks: 2, width: 16, heads: 2, mlpRatio: 4 }, new Rng(1));
+  const [B, T, N, D] = [2, 4, 3, 16];
+  const x = randomInput([B, T, N, D], 2);
+  const changed = x.data.slice();
+  for (let i = 0; i < N * D; i++) changed[(0 * T + 2) * N * D + i] += Math.sin(i); // clip 0, frame 2 (not a constant: LayerNorm would hide it)
+  const [y, y2] = noGrad(() => [stack.forward(x), stack.forward(tensor(changed, x.shape))]);
+  const perFrame = maxDifferencePerSlice(y.data, y2.data, N * D); // (B * T)
+  assert.deepEqual(perFrame.slice(0, 2), [0, 0], 'frames before the change');
+  assert.ok(perFrame[2] > 1e-3 && perFrame[3] > 1e-6, `the changed frame and the next: ${perFrame}`);
+  assert.deepEqual(perFrame.slice(T), [0, 0, 0, 0], 'the other clip');
+});
+
+test('feeding frames one at a time through the KV cache equals the full pass', () => {
+  const stack = new STTransformer({ blocks: 2, width: 24, heads: 3, headDim: 4, mlpRatio: 2 }, new Rng(3)); // I = 12 != D
+  const [B, T, N, D] = [2, 5, 3, 24];
+  const x = randomInput([B, T, N, D], 4);
+  const full = noGrad(() => stack.forward(x));
+  const cache = new KVCache(2);
+  const steps = noGrad(() => {
+    const first = stack.forward(slice(x, 1, 0, 2), cache, true); // two frames at once, then one by one
+    const rest = [2, 3, 4].map((t) => {
+      stack.forward(slice(x, 1, t, t + 1), cache, false); // a read-only pass leaves the cache as it was
+      return stack.forward(slice(x, 1, t, t + 1), cache, true);
+    });
+    return concat([first, ...rest], 1);
+  });
+  assert.equal(cache.frames, 5);
+  assert.deepEqual(cache.layers[1]?.keys.shape, [B, T, N, 12]);
+  const worst = Math.max(...maxDifferencePerSlice(full.data, steps.data, full.size));
+  assert.ok(worst < 1e-5, `cached vs full: ${worst}`);
+});
+
+test('a block whose width does not split into heads asks for headDim', () => {
+  assert.throws(() => new STBlock({ width: 10, heads: 3 }, new Rng(0)), /width 10 does not split into 3 heads; give headDim/);
+});
