@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 
 namespace genie {
@@ -10,10 +11,16 @@ namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1, JS Number.MAX_SAFE_INTEGER
 
+std::string formatNumber(double number) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.10g", number);
+  return text;
+}
+
 std::string describe(const Napi::Value& value) {
   if (value.IsUndefined()) return "undefined";
   if (value.IsNull()) return "null";
-  if (value.IsNumber()) return "the number " + std::to_string(value.As<Napi::Number>().DoubleValue());
+  if (value.IsNumber()) return "the number " + formatNumber(value.As<Napi::Number>().DoubleValue());
   if (value.IsTypedArray()) {
     switch (value.As<Napi::TypedArray>().TypedArrayType()) {
       case napi_float32_array: return "a Float32Array";
@@ -87,7 +94,7 @@ int64_t Args::toInteger(const Napi::Value& value, const std::string& what, bool 
   if (!value.IsNumber()) failType(what + " must be an integer, got " + describe(value));
   double number = value.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(number) || number != std::floor(number) || std::fabs(number) > kMaxSafeInteger) {
-    failType(what + " must be an integer, got " + std::to_string(number));
+    failType(what + " must be an integer, got " + formatNumber(number));
   }
   if (nonNegative && number < 0) failRange(what + " must be >= 0, got " + std::to_string(static_cast<int64_t>(number)));
   return static_cast<int64_t>(number);

@@ -138,10 +138,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   const int64_t parallelItems = itemsDisjoint ? g.batch : 1;
   const bool splitColumns = g.n >= g.m;
   const int64_t extent = splitColumns ? g.n : g.m;
+  // Few items: split each into column (or row) blocks, two per thread, so a thread slowed down by another
+  // process leaves blocks for the others to take.
   int64_t parts = 1;
-  if (parallelItems % threads != 0 && parallelItems < 4 * threads) {
-    parts = std::min<int64_t>(threads, std::max<int64_t>(1, extent / kMinSplitExtent));
-  }
+  if (parallelItems < 4 * threads) parts = std::min<int64_t>(2 * threads, std::max<int64_t>(1, extent / kMinSplitExtent));
   const int64_t blockExtent = (extent + parts - 1) / parts;
   const int64_t taskWork = std::max<int64_t>(1, itemWork / parts);
 

@@ -152,7 +152,10 @@ void parallelFor(int64_t count, int64_t grain, const RangeBody& body) {
     body(0, count);
     return;
   }
-  int64_t chunk = std::max(grain, (count + p.threads() - 1) / p.threads());
+  // A few chunks per thread rather than one: when another process holds a core, the threads that are
+  // running take over the chunks of the one that is not, instead of waiting for it.
+  const int64_t chunks = 4 * static_cast<int64_t>(p.threads());
+  int64_t chunk = std::max(grain, (count + chunks - 1) / chunks);
   if (!p.run(count, chunk, body)) body(0, count);
 }
 
