@@ -8,7 +8,7 @@
 // the others.
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorLines, startFfmpeg } from './ffmpeg.ts';
 import type { SkipCategory, VideoSource } from './sources.ts';
@@ -70,14 +70,14 @@ export async function decodeVideos(sources: VideoSource[], format: FrameFormat, 
 
 async function decodeTogether(sources: VideoSource[], format: FrameFormat, options: DecodeOptions): Promise<{ ok: boolean; results: DecodeResult[] }> {
   const spill = sources.length === 1 ? options.spillFile : undefined;
-  const listDir = sources.some((s) => s.kind === 'frames') ? await fs.mkdtemp(join(tmpdir(), 'genie-frames-')) : null;
+  const linkDir = sources.some((s) => s.kind === 'frames') ? await fs.mkdtemp(join(tmpdir(), 'genie-frames-')) : null;
   try {
     const args = ['-loglevel', 'level+info', '-filter_complex_threads', '1'];
     for (const [i, source] of sources.entries()) {
       // One decoder thread per input: the batch itself and the pool of batches keep the cores busy.
       if (sources.length > 1) args.push('-threads', '1');
       if (source.kind === 'file') args.push('-i', source.path);
-      else args.push('-f', 'concat', '-safe', '0', '-i', await writeFrameList(source.framePaths, options.framesFps, join(listDir!, `${i}.ffconcat`)));
+      else args.push('-framerate', String(options.framesFps), '-start_number', '0', '-i', await linkFrames(source.framePaths, join(linkDir!, String(i))));
     }
     const chain = filterChain(format);
     args.push('-filter_complex', sources.map((_, i) => `[${i}:v:0]${chain}[v${i}]`).join(';'));
@@ -105,7 +105,7 @@ async function decodeTogether(sources: VideoSource[], format: FrameFormat, optio
     }
     return { ok: results.every((r) => r.ok), results };
   } finally {
-    if (listDir) await fs.rm(listDir, { recursive: true, force: true });
+    if (linkDir) await fs.rm(linkDir, { recursive: true, force: true });
   }
 }
 
@@ -123,12 +123,13 @@ async function collect(stream: Readable): Promise<{ chunks: Buffer[]; bytes: num
   return { chunks, bytes };
 }
 
-// ffmpeg's concat demuxer shows a list of images as one stream, each image lasting 1/fps.
-async function writeFrameList(framePaths: string[], fps: number, listPath: string): Promise<string> {
-  const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
-  const lines = ['ffconcat version 1.0', ...framePaths.flatMap((p) => [`file ${quote(p)}`, `duration ${1 / fps}`])];
-  await fs.writeFile(listPath, lines.join('\n') + '\n');
-  return listPath;
+// ffmpeg's image sequence reader wants names that count up from a number with no gaps; links named
+// 000000.png, 000001.png, ... in frame order give it that whatever the original names are.
+async function linkFrames(framePaths: string[], dir: string): Promise<string> {
+  await fs.mkdir(dir);
+  const ext = extname(framePaths[0]).toLowerCase() === '.png' ? '.png' : '.jpg';
+  await Promise.all(framePaths.map((path, n) => fs.symlink(path, join(dir, `${String(n).padStart(6, '0')}${ext}`))));
+  return join(dir, `%06d${ext}`);
 }
 
 // Meaningful for a single input only: a batch's errors cannot be pinned on one of its inputs.

@@ -22,6 +22,8 @@ before(() => {
     'frames/frame_9.png': 'x',
     'frames/frame_100.png': 'x',
     'frames/cover.png': 'x', // no number: not a frame
+    'mixed/frame_1.png': 'x',
+    'mixed/frame_2.jpg': 'x',
   };
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -45,7 +47,7 @@ test('walks folders recursively, keeps video files and numbered-frame folders, i
   const frames = sources.find((s) => s.kind === 'frames');
   assert.ok(frames?.kind === 'frames');
   assert.deepEqual(frames.framePaths.map((p) => p.slice(dir.length + 8)), ['frame_9.png', 'frame_10.png', 'frame_100.png']);
-  assert.deepEqual(skipped.map((s) => [s.path.slice(dir.length + 1), s.category]), [['empty.mov', 'empty']]);
+  assert.deepEqual(skipped.map((s) => [s.path.slice(dir.length + 1), s.category]), [['empty.mov', 'empty'], ['mixed', 'unsupported']]);
 });
 
 test('named files and missing paths are reported; the same file named twice is taken once', async () => {

@@ -102,6 +102,11 @@ async function addFile(path: string, stats: Stats, found: FoundSources, seen: Se
 
 function addFrameFolder(dir: string, frames: { path: string; stats: Stats; number: number }[], found: FoundSources): void {
   frames.sort((a, b) => a.number - b.number || (a.path < b.path ? -1 : 1));
+  const kinds = new Set(frames.map((f) => (extname(f.path).toLowerCase() === '.png' ? 'PNG' : 'JPEG')));
+  if (kinds.size > 1) {
+    found.skipped.push({ path: dir, category: 'unsupported', reason: 'frame folder mixes PNG and JPEG frames; keep one kind per folder' });
+    return;
+  }
   const empty = frames.find((f) => f.stats.size === 0);
   if (empty) {
     found.skipped.push({ path: dir, category: 'empty', reason: `frame folder has an empty image: ${basename(empty.path)}` });
