@@ -13,6 +13,7 @@ program
 (await import('./model.ts')).register(program);
 (await import('./data.ts')).register(program);
 (await import('./env.ts')).register(program);
+(await import('./train.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);

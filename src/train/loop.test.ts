@@ -38,7 +38,7 @@ function toyPhase(seed: number): Phase {
     const start = draws.int(t - 1);
     const predicted = model.map.forward(slice(x, 1, start, start + 1));
     const term = mse(predicted, slice(x, 1, start + 1, start + 2));
-    return { loss: term, terms: { next: term }, frames: batch.shape[0] * t, tokens: batch.frames.length / 3 };
+    return { loss: term, terms: { next: term }, stats: {}, frames: batch.shape[0] * t, tokens: batch.frames.length / 3 };
   };
   return {
     name: 'tokenizer',

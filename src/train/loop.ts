@@ -155,7 +155,7 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
         peakRssMB,
       };
       metrics.append({
-        kind: 'train', phase: phase.name, step, time: new Date().toISOString(), loss: lossValue, terms, lr: optimizer.lr, gradNorm,
+        kind: 'train', phase: phase.name, step, time: new Date().toISOString(), loss: lossValue, terms, stats: result.stats, lr: optimizer.lr, gradNorm,
         framesPerSec: status.framesPerSec, tokensPerSec: status.tokensPerSec, rssMB: peakRssMB,
       });
       progress.update(status);
@@ -237,7 +237,7 @@ function checkResolution(sampler: ClipSampler, config: RunConfig, dataDir: strin
   if (width !== video.width || height !== video.height) {
     throw new Error(
       `${dataDir} holds ${width}x${height} frames but model ${config.model.name} expects ${video.width}x${video.height}; ` +
-        `prepare the videos again with --width ${video.width} --height ${video.height}`,
+        `prepare the videos again with --size ${video.width}x${video.height}`,
     );
   }
 }

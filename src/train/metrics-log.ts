@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 
 export type MetricsRecord =
   // One per training step: the loss terms and what the step cost.
-  | { kind: 'train'; phase: string; step: number; time: string; loss: number; terms: Record<string, number>; lr: number; gradNorm: number; framesPerSec: number; tokensPerSec: number; rssMB: number }
+  | { kind: 'train'; phase: string; step: number; time: string; loss: number; terms: Record<string, number>; stats: Record<string, number>; lr: number; gradNorm: number; framesPerSec: number; tokensPerSec: number; rssMB: number }
   // One per validation pass: the phase's validation metrics (PSNR, codebook usage, ...).
   | { kind: 'val'; phase: string; step: number; time: string; metrics: Record<string, number> }
   // Things a person reading the log should see: checkpoint written, resumed, interrupted, NaN, collapse.

@@ -8,6 +8,7 @@ import type { PhaseName } from './run-config.ts';
 export interface StepLoss {
   loss: Tensor; // the scalar that is differentiated: the weighted sum of the terms
   terms: Record<string, Tensor>; // each term by name, as logged (reconstruction, codebook, commitment, ...)
+  stats: Record<string, number>; // other per-step numbers worth a curve (codes used, masked-token accuracy)
   frames: number; // frames this step learned from (throughput)
   tokens: number; // tokens the models processed
 }

@@ -55,6 +55,9 @@ export const runConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['train', phase, 'frames'], message: `must be in [2, model.video.frames = ${config.model.video.frames}], got ${frames}` });
       }
       const { warmupSteps, steps } = config.train[phase];
+      if (phase === 'dynamics' && config.train.dynamics.rolloutFrames >= frames) {
+        ctx.addIssue({ code: 'custom', path: ['train', 'dynamics', 'rolloutFrames'], message: `must be < train.dynamics.frames (${frames}): the rollout starts from the clip's first frame` });
+      }
       if (warmupSteps > steps) ctx.addIssue({ code: 'custom', path: ['train', phase, 'warmupSteps'], message: `must be <= steps (${steps}), got ${warmupSteps}` });
     }
   });
@@ -121,6 +124,11 @@ export function resolveRunConfig(nameOrPath: string, sets: readonly string[] = [
     else if (isRunConfig) config = fields; // a complete run config, e.g. a run's config.json
     else config = { model: fields, train: start.train }; // a complete model config, trained with the cpu settings
   }
+  return withOverrides(config, sets, source);
+}
+
+// `config` (a preset, a file's content or a checkpoint's saved config) with --set overrides, validated.
+export function withOverrides(config: unknown, sets: readonly string[], source: string): RunConfig {
   for (const text of sets) config = applyOverride(config, parseOverride(text));
   return validateConfig(runConfigSchema, config, sets.length ? `${source} with --set ${sets.join(' ')}` : source);
 }

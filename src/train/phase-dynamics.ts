@@ -1,0 +1,169 @@
+// Phase 2: the latent action model and the dynamics model, trained jointly on the frozen tokenizer's tokens
+// (Genie Sec. 2.2). The LAM learns from pixels (its reconstruction and codebook terms); the dynamics model
+// learns MaskGIT cross-entropy on the tokens with the LAM's actions as additive embeddings, behind a
+// stop-gradient (dynamics.ts), so each model's loss trains only that model.
+// Validation: LAM codebook usage (codes used of |A|, perplexity; a loud warning when it collapses to one
+// code), dynamics masked-token accuracy on a fixed mask, and a short rollout from one prompt frame with the
+// actions the LAM infers from the real clip, scored by PSNR beside the copy-the-prompt baseline.
+import { join } from 'node:path';
+import { Rng, add, concat, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
+import type { ClipBatch } from '../data/index.ts';
+import { codebookUsage, meanPsnr, psnrPerStep } from '../eval/metrics/index.ts';
+import { writeImageGrid } from '../eval/figures/index.ts';
+import { tokensPerFrame } from '../models/index.ts';
+import { DynamicsModel } from '../models/dynamics.ts';
+import { LatentActionModel } from '../models/lam.ts';
+import { FrameGenerator } from '../models/sample.ts';
+import type { VideoTokenizer } from '../models/tokenizer.ts';
+import { clipTensor, frameOf, framesOf, stepLabel } from './clip-frames.ts';
+import type { Phase, StepLoss, Validation } from './phase.ts';
+import type { RunConfig } from './run-config.ts';
+
+const SAMPLE_CLIPS = 4;
+
+export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Phase & { lam: LatentActionModel; dynamics: DynamicsModel } {
+  const seed = config.train.seed;
+  const init = new Rng(seed + 10);
+  const lam = new LatentActionModel(config.model, init);
+  const dynamics = new DynamicsModel(config.model, init);
+  const masks = new Rng(seed + 11); // MaskGIT mask rates and masked positions
+  const resets = new Rng(seed + 12); // where dead action codes move to
+  const tokens = tokensPerFrame(config.model.video, config.model.tokenizer.patch);
+  const chunk = config.train.tokenizer.frames;
+  tokenizer.eval(); // frozen: no usage counting, no dead-code bookkeeping
+
+  return {
+    name: 'dynamics',
+    lam,
+    dynamics,
+    trained: { lam, dynamics },
+    frozen: { tokenizer },
+    rngs: { masks, resets },
+    bestMetric: { name: 'rolloutPsnr', higherIsBetter: true },
+
+    loss(batch: ClipBatch): StepLoss {
+      const frames = clipTensor(batch);
+      const [b, t] = batch.shape;
+      const ids = tokenizeInChunks(tokenizer, frames, chunk);
+      const actions = lam.forward(frames);
+      const predicted = dynamics.forward(ids, [b, t, tokens], actions.latents, { rng: masks });
+      const terms: Record<string, Tensor> = {
+        dynamics: predicted.loss,
+        lamReconstruction: actions.reconstructionLoss,
+      };
+      // The quantiser's loss split into its VQ part (codebook + beta x commitment) and the batch-entropy term.
+      const entropy = actions.quantizer.entropyLoss;
+      terms.lamVq = entropy ? sub(actions.quantizer.loss, entropy) : actions.quantizer.loss;
+      if (entropy) terms.lamEntropy = entropy;
+      return {
+        loss: add(predicted.loss, actions.loss),
+        terms,
+        stats: { maskedAccuracy: predicted.accuracy, actionsUsed: actions.quantizer.codesUsed, actionPerplexity: actions.quantizer.perplexity },
+        frames: b * t,
+        tokens: b * t * tokens,
+      };
+    },
+
+    afterStep(step: number): void {
+      if (step % config.model.lam.quantizer.resetEvery === 0) lam.quantizer.resetDeadCodes(resets);
+    },
+
+    async validate(clips: ClipBatch, step: number, samplesDir: string): Promise<Validation> {
+      const frames = clipTensor(clips);
+      const [batch, time] = clips.shape;
+      const ids = tokenizeInChunks(tokenizer, frames, chunk);
+      const actions = noGrad(() => lam.encodeActions(frames)); // (B, T-1) codes, latents (B, T-1, Dz)
+      const usage = codebookUsage(actions.indices, config.model.lam.quantizer.codes);
+      // The same mask every validation, so accuracies of different steps compare.
+      const masked = noGrad(() => dynamics.forward(ids, [batch, time, tokens], actions.output, { rng: new Rng(seed + 13) }));
+
+      const rolloutFrames = Math.min(config.train.dynamics.rolloutFrames, time - 1);
+      const generated = rollout(dynamics, tokenizer, ids, actions.output, batch, time, rolloutFrames, chunk, new Rng(seed + 14));
+      const truth = (b: number) => framesOf(frames, b, 1, rolloutFrames + 1);
+      const rolloutPsnrs: number[] = [];
+      const copyPsnrs: number[] = [];
+      for (let b = 0; b < batch; b++) {
+        rolloutPsnrs.push(...psnrPerStep(truth(b), framesOf(generated, b, 1, rolloutFrames + 1), 1));
+        copyPsnrs.push(...psnrPerStep(truth(b), truth(b).map(() => frameOf(frames, b, 0)), 1));
+      }
+
+      const shown = Math.min(SAMPLE_CLIPS, batch);
+      const rows = Array.from({ length: shown }, (_, b) => [framesOf(frames, b, 0, rolloutFrames + 1), framesOf(generated, b)]).flat();
+      const sample = join(samplesDir, `dynamics-${stepLabel(step)}.png`);
+      await writeImageGrid(sample, {
+        rows,
+        dataRange: 1,
+        rowLabels: rows.map((_, i) => (i % 2 === 0 ? `clip ${i / 2}` : 'rollout')),
+        title: `rollouts from frame 0 with the LAM's actions, step ${step}`,
+      });
+
+      const warnings: string[] = [];
+      if (usage.used <= 1) {
+        const code = usage.counts.findIndex((n) => n > 0);
+        warnings.push(`LATENT ACTION COLLAPSE: all ${actions.indices.length} validation transitions use action ${code} of ${usage.counts.length}; the dynamics model cannot learn control`);
+      }
+      return {
+        metrics: {
+          actionsUsed: usage.used,
+          actionPerplexity: usage.perplexity,
+          maskedAccuracy: masked.accuracy,
+          dynamicsLoss: masked.loss.item(),
+          rolloutPsnr: meanPsnr(rolloutPsnrs),
+          copyPsnr: meanPsnr(copyPsnrs),
+        },
+        warnings,
+        samples: [sample],
+      };
+    },
+  };
+}
+
+// Tokens (B, T, N) of frames (B, T, H, W, C), each run of `chunk` frames encoded on its own: the tokenizer
+// learned from windows of that length, and its temporal positions beyond it were never trained.
+export function tokenizeInChunks(tokenizer: VideoTokenizer, frames: Tensor, chunk: number): Int32Array {
+  const [batch, time] = frames.shape;
+  let out: Int32Array | null = null;
+  for (let start = 0; start < time; start += chunk) {
+    const length = Math.min(chunk, time - start);
+    const piece = tokenizer.tokenize(slice(frames, 1, start, start + length)); // (B, length, N)
+    const n = piece.length / (batch * length);
+    out ??= new Int32Array(batch * time * n);
+    for (let b = 0; b < batch; b++) out.set(piece.subarray(b * length * n, (b + 1) * length * n), (b * time + start) * n);
+  }
+  return out!;
+}
+
+// Frames 0..k (B, k+1, H, W, C): the prompt frame 0 decoded from its tokens, then k frames generated by
+// MaskGIT under the given actions (transition t -> t+1 uses actions[:, t]).
+function rollout(
+  dynamics: DynamicsModel, tokenizer: VideoTokenizer, ids: Int32Array, actions: Tensor, batch: number, time: number, k: number, chunk: number, rng: Rng,
+): Tensor {
+  const n = ids.length / (batch * time);
+  const prompt = new Int32Array(batch * n);
+  for (let b = 0; b < batch; b++) prompt.set(ids.subarray(b * time * n, b * time * n + n), b * n);
+  const generator = new FrameGenerator(dynamics, batch);
+  generator.begin(prompt, 1);
+  const { maskgitSteps, temperature } = dynamics.config.dynamics;
+  for (let t = 0; t < k; t++) {
+    const action = reshape(slice(actions, 1, t, t + 1), [batch, -1]); // (B, Dz)
+    generator.step(action, { steps: maskgitSteps, temperature, rng });
+  }
+  const all = new Int32Array(batch * (k + 1) * n); // (B, k+1, N)
+  for (let t = 0; t <= k; t++) {
+    const frame = generator.frame(t);
+    for (let b = 0; b < batch; b++) all.set(frame.subarray(b * n, (b + 1) * n), (b * (k + 1) + t) * n);
+  }
+  return noGrad(() => decodeInChunks(tokenizer, all, [batch, k + 1, n], chunk));
+}
+
+function decodeInChunks(tokenizer: VideoTokenizer, ids: Int32Array, shape: [number, number, number], chunk: number): Tensor {
+  const [batch, time, n] = shape;
+  const pieces: Tensor[] = [];
+  for (let start = 0; start < time; start += chunk) {
+    const length = Math.min(chunk, time - start);
+    const piece = new Int32Array(batch * length * n);
+    for (let b = 0; b < batch; b++) piece.set(ids.subarray((b * time + start) * n, (b * time + start + length) * n), b * length * n);
+    pieces.push(tokenizer.decode(piece, [batch, length, n]));
+  }
+  return concat(pieces, 1); // (B, T, H, W, C)
+}
