@@ -1,0 +1,78 @@
+// The latent action model on the test clips: how well its decoder predicts x_{t+1}, how evenly it uses
+// its |A| codes, and how its codes relate to the TRUE actions it never saw in training.
+//
+// Pairing: the LAM's latent action for transition t -> t+1 (inferred from frames up to t+1) is paired
+// with actions[t] of actions.jsonl, the action taken after seeing frame t that produced frame t+1.
+import { assertVideoShape, sliceFrames, type EvalWorld } from './eval-world.ts';
+import { analyseLatentActions, codebookUsage, type CodebookUsage, type LabelledClip, type LatentActionAnalysis } from './metrics/index.ts';
+import { appendScores, scoreVideos, summarise, type ScoreSummary, type VideoScores } from './scores.ts';
+import type { EvalSplit } from './split.ts';
+import { batchesOf, loadWindows, transitionWindows, trueActionsOf } from './windows.ts';
+
+export interface LatentActionResult {
+  transitions: number;
+  windowFrames: number;
+  reconstruction: ScoreSummary; // the LAM decoder's x_{t+1} against the true x_{t+1}
+  copyLastFrame: ScoreSummary; // x_t as the guess for x_{t+1}: what a decoder that ignores its action scores
+  codebook: CodebookUsage & { codes: number };
+  analysis: LatentActionAnalysis; // co-occurrence (latent x true), NMI, split-half many-to-one mapping
+  pairing: string;
+}
+
+export const LATENT_ACTION_PAIRING =
+  'latent action of transition t -> t+1 (LAM encoder sees frames up to t+1) paired with actions[t] ' +
+  '(the action taken after frame t, which produced frame t+1)';
+
+// Per clip, the latent action of every transition in order (clip.frameCount - 1 of them).
+export function inferClipActions(world: EvalWorld, split: EvalSplit, batchSize: number, onBatch?: (scores: { truth: VideoScores; copy: VideoScores }) => void): number[][] {
+  const latent = split.clips.map((clip) => new Array<number>(clip.frameCount - 1).fill(-1));
+  for (const batch of batchesOf(transitionWindows(split, world.contextFrames), batchSize)) {
+    const video = loadWindows(split, batch);
+    const transitions = video.frames - 1;
+    const inferred = world.inferActions(video);
+    if (inferred.actions.length !== video.batch * transitions) {
+      throw new Error(`world.inferActions: returned ${inferred.actions.length} actions for ${video.batch} clips of ${video.frames} frames (expected ${video.batch * transitions})`);
+    }
+    assertVideoShape(inferred.predicted, video.batch, transitions, video, 'world.inferActions (predicted frames)');
+    batch.forEach((w, b) => {
+      for (let t = 0; t < transitions; t++) {
+        const code = inferred.actions[b * transitions + t];
+        if (!Number.isInteger(code) || code < 0 || code >= world.numActions) throw new Error(`world.inferActions: latent action ${code} is outside 0..${world.numActions - 1}`);
+        latent[w.clip][w.start + t] = code;
+      }
+    });
+    if (onBatch) {
+      const next = sliceFrames(video, 1, video.frames);
+      const previous = sliceFrames(video, 0, video.frames - 1);
+      onBatch({ truth: scoreVideos(next, inferred.predicted, 'LAM reconstruction'), copy: scoreVideos(next, previous, 'copy last frame') });
+    }
+  }
+  return latent;
+}
+
+export function evaluateLatentActions(world: EvalWorld, split: EvalSplit, batchSize: number): { result: LatentActionResult; latent: number[][] } {
+  const reconstruction: VideoScores = { psnr: [], ssim: [] };
+  const copy: VideoScores = { psnr: [], ssim: [] };
+  const latent = inferClipActions(world, split, batchSize, (scores) => {
+    appendScores(reconstruction, scores.truth);
+    appendScores(copy, scores.copy);
+  });
+  const labelled: LabelledClip[] = split.clips.map((clip, i) => ({
+    latent: latent[i],
+    trueActions: trueActionsOf(clip, { clip: i, start: 0, length: clip.frameCount }),
+  }));
+  const all = latent.flat();
+  return {
+    result: {
+      transitions: all.length,
+      windowFrames: world.contextFrames,
+      reconstruction: summarise(reconstruction),
+      copyLastFrame: summarise(copy),
+      codebook: { ...codebookUsage(all, world.numActions), codes: world.numActions },
+      analysis: analyseLatentActions(labelled, world.numActions, split.actionNames.length),
+      pairing: LATENT_ACTION_PAIRING,
+    },
+    latent,
+  };
+}
+
