@@ -71,7 +71,8 @@ test('env record writes lossless clips + actions.jsonl + manifest that the data 
     const manifest = JSON.parse(await fs.readFile(join(out, 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.action_names, ['NOOP', 'LEFT', 'RIGHT', 'JUMP', 'LEFT+JUMP', 'RIGHT+JUMP']);
     assert.equal(manifest.splits.test.clips, lines.length);
-    assert.equal(Object.keys(manifest.files).length, lines.length + 1);
+    assert.equal(Object.keys(manifest.files).length, lines.length + 2, 'clips, actions.jsonl and preview.png');
+    assert.ok(manifest.files['test/preview.png'].bytes > 0);
     assert.match(manifest.files['test/actions.jsonl'].sha256, /^[0-9a-f]{64}$/);
 
     const prepared = await prepareDataset([splitDir], { out: join(out, 'cache') });

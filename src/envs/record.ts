@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
+import sharp from 'sharp';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { writeVideoFile } from '../data/index.ts';
 import { runPool } from '../data/pool.ts';
@@ -45,6 +46,8 @@ export interface SplitSummary {
 }
 
 const EPISODES_PER_BATCH = 8; // episodes held in memory while their clips are encoded
+// preview.png, as in the CoinRun test split: the first 8 clips (rows) x frames 0, 10, ..., 70, at 2x.
+const PREVIEW = { clips: 8, columns: 8, every: 10, scale: 2 };
 
 function makePolicy(name: PolicyName, seed: number): Policy {
   // Random players are seeded by the level seed, like the CoinRun data, so every episode is reproducible alone.
@@ -86,6 +89,7 @@ async function recordInto(dir: string, options: RecordOptions): Promise<SplitSum
   const ends: Record<EpisodeEnd, number> = { goal: 0, death: 0, timeout: 0 };
   const histogram = Object.fromEntries(ACTION_NAMES.map((name) => [name, 0]));
   const withoutClips: number[] = [];
+  const previewRows: Uint8Array[][] = [];
   const last = options.firstSeed + options.episodes - 1;
   for (let batchStart = options.firstSeed; batchStart <= last; batchStart += EPISODES_PER_BATCH) {
     const jobs: { path: string; frames: Uint8Array[] }[] = [];
@@ -100,12 +104,14 @@ async function recordInto(dir: string, options: RecordOptions): Promise<SplitSum
         lines.push({ clip: name, seed, episode: seed - options.firstSeed, ...clip.labels });
         for (const action of clip.labels.actions) histogram[ACTION_NAMES[action]]++;
         jobs.push({ path: join(dir, name), frames: clip.frames });
+        if (previewRows.length < PREVIEW.clips) previewRows.push(previewFrames(clip.frames));
       }
     }
     await runPool(jobs, options.jobs ?? availableParallelism(), (job) => writeVideoFile(job.frames, format, job.path));
     options.onProgress?.({ episodesDone: Math.min(last, batchStart + EPISODES_PER_BATCH - 1) - options.firstSeed + 1, episodes: options.episodes, clips: lines.length });
   }
   await writeFileAtomic(join(dir, 'actions.jsonl'), lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  if (previewRows.length > 0) await writePreview(join(dir, 'preview.png'), previewRows, options.size);
   let videoBytes = 0;
   for (const line of lines) videoBytes += (await fs.stat(join(dir, line.clip))).size;
   return {
@@ -120,6 +126,26 @@ async function recordInto(dir: string, options: RecordOptions): Promise<SplitSum
     action_histogram: histogram,
     video_bytes: videoBytes,
   };
+}
+
+function previewFrames(frames: Uint8Array[]): Uint8Array[] {
+  const step = Math.max(1, Math.min(PREVIEW.every, Math.floor((frames.length - 1) / (PREVIEW.columns - 1))));
+  return Array.from({ length: PREVIEW.columns }, (_, c) => frames[Math.min(frames.length - 1, c * step)]);
+}
+
+async function writePreview(path: string, rows: Uint8Array[][], size: number): Promise<void> {
+  const width = PREVIEW.columns * size;
+  const grid = new Uint8Array(rows.length * size * width * 3);
+  rows.forEach((frames, r) => {
+    frames.forEach((frame, c) => {
+      for (let y = 0; y < size; y++) grid.set(frame.subarray(y * size * 3, (y + 1) * size * 3), ((r * size + y) * width + c * size) * 3);
+    });
+  });
+  const png = await sharp(grid, { raw: { width, height: rows.length * size, channels: 3 } })
+    .resize(width * PREVIEW.scale, rows.length * size * PREVIEW.scale, { kernel: 'nearest' })
+    .png()
+    .toBuffer();
+  await writeFileAtomic(path, png);
 }
 
 function checkOptions(o: RecordOptions): void {

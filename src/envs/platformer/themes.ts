@@ -79,6 +79,10 @@ function contrastShift(lum: number, sky: number): number {
   return Math.trunc(brighten ? MIN_CONTRAST - gap : -MIN_CONTRAST - gap);
 }
 
+function withContrast(color: number, sky: number): number {
+  return shade(color, contrastShift(luminance(color), sky));
+}
+
 export function pickTheme(seed: number): Theme {
   const rng = new SeededRandom(seed, 1);
   const [low, high, detail] = rng.pick(BACKGROUND_PALETTES);
@@ -86,14 +90,14 @@ export function pickTheme(seed: number): Theme {
   // Keep the ground readable against the sky: push it away from the background's brightness.
   const sky = luminance(mix(low, high, 1, 2));
   const shift = contrastShift(luminance(base), sky);
-  const ground = { base: shade(base, shift), accent: shade(accent, shift), top: shade(top, contrastShift(luminance(top), sky)) };
+  const ground = { base: shade(base, shift), accent: shade(accent, shift), top: withContrast(top, sky) };
   return {
     background: { pattern: rng.pick(BACKGROUND_PATTERNS), low, high, detail },
     ground: { pattern: rng.pick(TILE_PATTERNS), ...ground },
     crate: rng.pick(CRATES),
     platform: rng.pick(PLATFORMS),
     liquid: rng.pick(LIQUIDS),
-    agent: rng.pick(AGENTS),
+    agent: withContrast(rng.pick(AGENTS), sky),
     slime: rng.pick(SLIMES),
   };
 }
