@@ -59,6 +59,7 @@ Layout readParams(const Args& args, const Napi::Object& p) {
   a.o = readStrides(args, p, "o");
   checkedMul(args, checkedMul(args, checkedMul(args, a.pairs(), a.lq), a.lk), a.headDim);
   if (a.lq > 0 && a.lk == 0) args.failRange("lk is 0: queries have no keys to attend to");
+  if (a.headDim == 0) args.failRange("headDim is 0");
   if (a.causal && a.lq > a.lk) {
     args.failRange("causal attention needs lq <= lk (got lq " + std::to_string(a.lq) + ", lk " + std::to_string(a.lk) +
                    "): the first queries would see no key");

@@ -97,6 +97,7 @@ test('gemm: large products split over threads, batches of uneven count, beta 0 i
   runGemm('gemm 70x200x64 transB', gemmParams({ m: 70, n: 200, k: 64, transB: true, beta: 1 }));
   runGemm('gemm batch 3 of 64x80x96', gemmParams({ m: 64, n: 80, k: 96, batch: 3, transA: true }));
   runGemm('gemm batch 8', gemmParams({ m: 33, n: 17, k: 40, batch: 8 }));
+  runGemm('gemm row blocks, transA', gemmParams({ m: 200, n: 40, k: 64, transA: true, transB: true, beta: 0.5 }));
 });
 
 test('gemm: strideC 0 accumulates every batch item into one C, in order', () => {
