@@ -46,7 +46,7 @@ export async function interleave(sides: Side[], rounds: number, itersPerRound: n
   return times;
 }
 
-// A Python process started once that answers one JSON line per JSON command line (see bench/torch_st_block.py).
+// A Python process started once that answers one JSON line per JSON command line (see bench/torch_worker.py).
 export class PythonWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: Interface;

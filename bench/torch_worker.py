@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""PyTorch side of `npm run bench:engine`: a long-lived worker that times the ST block on request.
+"""PyTorch side of the bench:* scripts: a long-lived worker that times one workload per request.
 
-bench/engine.ts starts this once (so interpreter start-up and torch import stay out of the timings) and
-then alternates with our engine, sending one JSON command per line on stdin:
-    {"op": "block", "iters": n}    n x (zero grads, forward, loss = sum(y * R), backward)
-    {"op": "matmul", "iters": n}   n x one (1024 x 1024) @ (1024 x 1024) float32 product
-and reading one JSON line back: {"ms": [per-iteration milliseconds]}. The first line it prints describes
-the setup (torch version, threads, attention path). The block is test/fixtures/st_block.py's STBlock:
-the same definition our TypeScript block follows and the cross-check fixtures come from.
+A bench starts it once (so interpreter start-up and torch import stay out of the timings), then alternates
+with our engine, sending one JSON command per line on stdin and reading one JSON line back:
+    {"op": "block", "iters": n, "shape": {clips, frames, tokens, width, heads, mlp}}
+        n x (zero grads, forward, loss = sum(block(x) * R), backward) on one ST block
+    {"op": "matmul", "iters": n, "size": s}         n x one (s x s) @ (s x s) float32 product
+    {"op": "dynamics", "iters": n, "shape": {clips, frames, tokens, width, heads, layers, vocab}}
+        n x one AdamW training step of bench/ref_dynamics.py's model with QK-norm blocks (see QKNormDynamics)
+-> {"ms": [per-iteration milliseconds]}, or {"error": "..."}. The first line it prints describes the setup.
+Models and inputs are built on first use of a shape and kept. The ST block is test/fixtures/st_block.py's
+STBlock: the definition our TypeScript block follows and the cross-check fixtures come from.
 """
 import argparse
 import json
@@ -18,48 +21,80 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures"))
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from st_block import STBlock
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
-parser.add_argument("--clips", type=int, default=8)
-parser.add_argument("--frames", type=int, default=16)
-parser.add_argument("--tokens", type=int, default=64)
-parser.add_argument("--d", type=int, default=128)
-parser.add_argument("--heads", type=int, default=4)
-parser.add_argument("--mlp", type=int, default=512)
-parser.add_argument("--matmul-size", type=int, default=1024)
 parser.add_argument("--attention", choices=["sdpa", "math"], default="sdpa",
-                    help="sdpa: F.scaled_dot_product_attention (torch >= 2.0; PyTorch's fused CPU kernel); "
-                         "math: matmul + softmax written out (torch 1.13 has only this)")
+                    help="sdpa: F.scaled_dot_product_attention (torch >= 2.0, PyTorch's fused CPU kernel); "
+                         "math: matmul + softmax written out (all torch 1.13 has)")
 args = parser.parse_args()
-
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
-use_sdpa = args.attention == "sdpa" and hasattr(F, "scaled_dot_product_attention")
-
-block = STBlock(args.d, args.heads, args.mlp, use_sdpa=use_sdpa)
-x = torch.randn(args.clips, args.frames, args.tokens, args.d, requires_grad=True)
-loss_weights = torch.randn(args.clips, args.frames, args.tokens, args.d)
-a = torch.randn(args.matmul_size, args.matmul_size)
-b = torch.randn(args.matmul_size, args.matmul_size)
+USE_SDPA = args.attention == "sdpa" and hasattr(F, "scaled_dot_product_attention")
 
 
-def block_step():
-    block.zero_grad(set_to_none=True)
-    x.grad = None
-    loss = (block(x) * loss_weights).sum()
-    loss.backward()
-    loss.item()
+class QKNormDynamics(nn.Module):
+    """bench/ref_dynamics.py's Dynamics (embedding + learned spatial/temporal positions, ST blocks, final
+    LayerNorm, head) with st_block.STBlock, i.e. with QK-norm: the model bench/dynamics.ts builds on our engine."""
+
+    def __init__(self, vocab, d, heads, layers, frames, tokens):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos_s = nn.Parameter(torch.randn(1, 1, tokens, d) * 0.02)
+        self.pos_t = nn.Parameter(torch.randn(1, frames, 1, d) * 0.02)
+        self.blocks = nn.ModuleList([STBlock(d, heads, 4 * d, use_sdpa=USE_SDPA) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab)
+
+    def forward(self, ids):  # (B, T, N) int64 -> (B, T, N, vocab)
+        x = self.tok(ids) + self.pos_s + self.pos_t
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln_f(x))
 
 
-def matmul_step():
-    a @ b
+def block_step(shape):
+    block = STBlock(shape["width"], shape["heads"], shape["mlp"], use_sdpa=USE_SDPA)
+    size = (shape["clips"], shape["frames"], shape["tokens"], shape["width"])
+    x = torch.randn(*size, requires_grad=True)
+    loss_weights = torch.randn(*size)
+
+    def step():
+        block.zero_grad(set_to_none=True)
+        x.grad = None
+        loss = (block(x) * loss_weights).sum()
+        loss.backward()
+        loss.item()
+    return step
 
 
-STEPS = {"block": block_step, "matmul": matmul_step}
+def matmul_step(size):
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return lambda: a @ b
+
+
+def dynamics_step(shape):
+    vocab, size = shape["vocab"], (shape["clips"], shape["frames"], shape["tokens"])
+    model = QKNormDynamics(vocab, shape["width"], shape["heads"], shape["layers"], shape["frames"], shape["tokens"])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
+    ids, targets = torch.randint(0, vocab, size), torch.randint(0, vocab, size)
+
+    def step():  # exactly ref_dynamics.py's timed step
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(ids).reshape(-1, vocab), targets.reshape(-1))
+        loss.backward()
+        optimizer.step()
+        loss.item()
+    return step
+
+
+BUILDERS = {"block": lambda c: block_step(c["shape"]), "matmul": lambda c: matmul_step(c["size"]),
+            "dynamics": lambda c: dynamics_step(c["shape"])}
+steps = {}
 
 
 def timed(step, iters):
@@ -77,13 +112,20 @@ def reply(obj):
 
 
 reply({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
-       "attention": "sdpa" if use_sdpa else "math", "python": sys.executable,
+       "attention": "sdpa" if USE_SDPA else "math", "python": sys.executable,
        "parallel_info": torch.__config__.parallel_info().splitlines()[:8]})
 for line in sys.stdin:
     if not line.strip():
         continue
     command = json.loads(line)
-    if command.get("op") not in STEPS:
-        reply({"error": f"unknown op {command.get('op')!r}; expected one of {sorted(STEPS)}"})
+    op = command.get("op")
+    if op not in BUILDERS:
+        reply({"error": f"unknown op {op!r}; expected one of {sorted(BUILDERS)}"})
         continue
-    reply({"ms": timed(STEPS[command["op"]], int(command["iters"]))})
+    key = json.dumps({k: v for k, v in command.items() if k != "iters"}, sort_keys=True)
+    try:
+        if key not in steps:
+            steps[key] = BUILDERS[op](command)
+        reply({"ms": timed(steps[key], int(command["iters"]))})
+    except Exception as err:  # report to the bench instead of dying silently
+        reply({"error": f"{op}: {type(err).__name__}: {err}"})
