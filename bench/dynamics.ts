@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AdamW, Embedding, Linear, Module, Rng, type Tensor, backward, crossEntropy, nativeThreadCount } from '../src/engine/index.ts';
 import { PositionEmbedding, STTransformer } from '../src/models/st-transformer.ts';
-import { PythonWorker, type Side, interleave, machineInfo, median, round1, writeResult } from './harness.ts';
+import { PythonWorker, type Side, interleave, machineInfo, median, round1, runBench, timeSteps, writeResult } from './harness.ts';
 import { findTorchPython, repoRoot } from './torch-python.ts';
 
 const { values: options } = parseArgs({
@@ -31,7 +31,6 @@ const { values: options } = parseArgs({
 const rounds = Number(options.rounds);
 const iters = Number(options.iters);
 const warmup = Number(options.warmup);
-// ref_dynamics.py reports min, median and max of its steps: with at most 3 steps those are every step.
 if (!(iters >= 1 && iters <= 3)) throw new Error(`--iters must be 1, 2 or 3 (ref_dynamics.py reports min/median/max only), got ${options.iters}`);
 
 const SHAPE = { clips: 8, frames: 16, tokens: 64, width: 256, heads: 8, layers: 6, vocab: 1024 };
@@ -77,21 +76,6 @@ function trainStep(): void {
   oursLoss = loss.item();
 }
 
-function timed(step: () => void, n: number): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = performance.now();
-    step();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
-
-const torchPython = findTorchPython();
-const worker = new PythonWorker(torchPython.python, 'bench/torch_worker.py', ['--threads', String(TORCH_THREADS), '--attention', options['torch-attention']]);
-const torchSetup = await worker.hello();
-const torchTimes = async (n: number) => (await worker.request({ op: 'dynamics', shape: SHAPE, iters: n })).ms as number[];
-
 interface RefReport {
   torch: string;
   sdpa: boolean;
@@ -101,59 +85,75 @@ interface RefReport {
   loss: number;
   peak_rss_mb: number;
 }
-let lastRef: RefReport | null = null;
 
-// One ref_dynamics.py process: its model build and warm-up steps are outside its own timing.
-function runReference(steps: number): number[] {
+// One ref_dynamics.py process: its start-up, model build and warm-up steps are outside its own timing.
+// It reports min, median and max of its steps, which for at most 3 steps are every step.
+function runReference(python: string, sdpa: boolean, steps: number): { ms: number[]; report: RefReport } {
   const args = [join(repoRoot, 'bench', 'ref_dynamics.py'), '--threads', String(TORCH_THREADS), '--warmup', String(warmup), '--steps', String(steps)];
-  if (torchSetup.attention === 'sdpa') args.push('--sdpa');
-  const out = execFileSync(torchPython.python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (sdpa) args.push('--sdpa');
+  const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const report = JSON.parse(out.trim().split('\n').pop()!) as RefReport;
-  lastRef = report;
   const { ms_min: min, ms_per_step_median: mid, ms_max: max } = report;
-  return steps === 1 ? [mid] : steps === 2 ? [min, max] : [min, mid, max];
+  return { ms: steps === 1 ? [mid] : steps === 2 ? [min, max] : [min, mid, max], report };
 }
 
-const sides: Side[] = [
-  { name: 'ours', run: async (n) => timed(trainStep, n) },
-  { name: 'torch', run: torchTimes },
-  { name: 'torch_ref', run: async (n) => runReference(n) },
-];
+async function main(): Promise<void> {
+  const torchPython = findTorchPython();
+  const worker = new PythonWorker(torchPython.python, 'bench/torch_worker.py', ['--threads', String(TORCH_THREADS), '--attention', options['torch-attention']]);
+  const torchSetup = await worker.hello();
+  const torchTimes = async (n: number) => (await worker.request({ op: 'dynamics', shape: SHAPE, iters: n })).ms as number[];
 
-console.log(`ours: native engine, ${nativeThreadCount()} threads, ${model.parameters().reduce((n, p) => n + p.size, 0)} parameters; ` +
-  `torch ${torchPython.torchVersion} (${torchPython.python}, chosen by ${torchPython.chosenBy}), ${torchSetup.threads} threads, attention ${torchSetup.attention}`);
-console.log(`dynamics training step, ${rounds} rounds x ${iters} steps each side, after ${warmup} warm-up`);
-timed(trainStep, warmup);
-await torchTimes(warmup);
-const times = await interleave(sides, rounds, iters, console.log);
-worker.close();
+  let lastRef: RefReport | null = null;
+  const sides: Side[] = [
+    { name: 'ours', run: async (n) => timeSteps(trainStep, n) },
+    { name: 'torch', run: torchTimes },
+    {
+      name: 'torch_ref',
+      run: async (n) => {
+        const { ms, report } = runReference(torchPython.python, torchSetup.attention === 'sdpa', n);
+        lastRef = report;
+        return ms;
+      },
+    },
+  ];
 
-const medians = Object.fromEntries([...times].map(([name, ms]) => [name, median(ms)]));
-const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
-const result = {
-  ours_ms: round1(medians.ours),
-  torch_ms: round1(medians.torch),
-  ratio: ratio(medians.ours, medians.torch),
-  torch_ref_ms: round1(medians.torch_ref),
-  ratio_vs_ref: ratio(medians.ours, medians.torch_ref),
-  torch_version: torchPython.torchVersion,
-  torch_python: torchPython.python,
-  torch_python_chosen_by: torchPython.chosenBy,
-  torch_threads: torchSetup.threads,
-  torch_attention: torchSetup.attention,
-  ours_threads: nativeThreadCount(),
-  qk_norm: { ours: true, torch: true, torch_ref: false },
-  model: SHAPE,
-  ours_tokens_per_s: Math.round(tokenCount / (medians.ours / 1e3)),
-  ours_last_loss: Math.round(oursLoss * 1e4) / 1e4,
-  torch_ref_last_report: lastRef,
-  rounds,
-  steps_per_round: iters,
-  warmup,
-  step_ms: Object.fromEntries([...times].map(([name, ms]) => [name, ms.map(round1)])),
-  ...machineInfo(),
-};
-const path = writeResult('dynamics', result);
-console.log(`dynamics step: ours ${result.ours_ms} ms, torch (same model, QK-norm) ${result.torch_ms} ms, ratio ${result.ratio}; ` +
-  `ref_dynamics.py (no QK-norm) ${result.torch_ref_ms} ms, ratio ${result.ratio_vs_ref} (medians)`);
-console.log(`wrote ${path}`);
+  console.log(`ours: native engine, ${nativeThreadCount()} threads, ${model.parameters().reduce((n, p) => n + p.size, 0)} parameters; ` +
+    `torch ${torchPython.torchVersion} (${torchPython.python}, chosen by ${torchPython.chosenBy}), ${torchSetup.threads} threads, attention ${torchSetup.attention}`);
+  console.log(`dynamics training step, ${rounds} rounds x ${iters} steps each side, after ${warmup} warm-up`);
+  timeSteps(trainStep, warmup);
+  await torchTimes(warmup);
+  const times = await interleave(sides, rounds, iters, console.log);
+  worker.close();
+
+  const medians = Object.fromEntries([...times].map(([name, ms]) => [name, median(ms)]));
+  const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+  const result = {
+    ours_ms: round1(medians.ours),
+    torch_ms: round1(medians.torch),
+    ratio: ratio(medians.ours, medians.torch),
+    torch_ref_ms: round1(medians.torch_ref),
+    ratio_vs_ref: ratio(medians.ours, medians.torch_ref),
+    torch_version: torchPython.torchVersion,
+    torch_python: torchPython.python,
+    torch_python_chosen_by: torchPython.chosenBy,
+    torch_threads: torchSetup.threads,
+    torch_attention: torchSetup.attention,
+    ours_threads: nativeThreadCount(),
+    qk_norm: { ours: true, torch: true, torch_ref: false },
+    model: SHAPE,
+    ours_tokens_per_s: Math.round(tokenCount / (medians.ours / 1e3)),
+    ours_last_loss: Math.round(oursLoss * 1e4) / 1e4,
+    torch_ref_last_report: lastRef,
+    rounds,
+    steps_per_round: iters,
+    warmup,
+    step_ms: Object.fromEntries([...times].map(([name, ms]) => [name, ms.map(round1)])),
+    ...machineInfo(),
+  };
+  const path = writeResult('dynamics', result);
+  console.log(`dynamics step: ours ${result.ours_ms} ms, torch (same model, QK-norm) ${result.torch_ms} ms, ratio ${result.ratio}; ` +
+    `ref_dynamics.py (no QK-norm) ${result.torch_ref_ms} ms, ratio ${result.ratio_vs_ref} (medians)`);
+  console.log(`wrote ${path}`);
+}
+
+runBench(main);

@@ -8,6 +8,15 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { repoRoot } from './torch-python.ts';
 
+// Runs a bench's main function; a failure prints its message, not a stack trace.
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.GENIE_DEBUG) console.error(err);
+    process.exit(1);
+  });
+}
+
 export function median(xs: number[]): number {
   if (xs.length === 0) throw new Error('median: no samples');
   const s = [...xs].sort((a, b) => a - b);
@@ -21,6 +30,17 @@ export const round1 = (x: number): number => Math.round(x * 10) / 10;
 // one side's spinning threads out of the other side's timings.
 const SETTLE_MS = 300;
 export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
+// Milliseconds of each of n calls of a synchronous step.
+export function timeSteps(step: () => void, n: number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
 
 export interface Side {
   name: string;

@@ -28,7 +28,9 @@ export function findTorchPython(): TorchPython {
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
   } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err);
+    // The last stderr line is Python's own reason, e.g. "ModuleNotFoundError: No module named 'torch'".
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const why = stderr ? stderr.split('\n').pop() : err instanceof Error ? err.message : String(err);
     throw new Error(
       `no PyTorch found: ${candidate.python} (chosen by ${candidate.chosenBy}) cannot import torch (${why}). ` +
         'Run `npm run bench:setup` (a .venv with pip\'s torch), or point GENIE_TORCH_PYTHON at a Python that has torch.',
