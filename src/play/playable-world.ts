@@ -1,0 +1,91 @@
+// A loaded world folder as the play layer sees it: the prompt is tokenized, each action's frame is made by
+// KV-cached MaskGIT (src/models/sample.ts) and decoded back to pixels by the tokenizer.
+//
+// Decoding follows training: the tokenizer learned on windows of `train.tokenizer.frames` frames, so frame
+// t is decoded together with the frames since the start of its window (counted from the prompt), as
+// `genie eval` decodes rollouts.
+import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
+import { tokensPerFrame } from '../models/index.ts';
+import { FrameGenerator } from '../models/sample.ts';
+import type { LoadedWorld } from '../world/world-folder.ts';
+import type { Frame, PlayableWorld, Rollout, SampleOptions } from './world.ts';
+
+export function playableWorld(world: LoadedWorld): PlayableWorld {
+  const { tokenizer, lam, dynamics } = world.models;
+  const { model, train } = world.config;
+  const { width, height, channels } = model.video;
+  if (channels !== 3) throw new Error(`world ${world.dir}: plays RGB worlds only, this one has ${channels} channels`);
+  const tokens = tokensPerFrame(model.video, model.tokenizer.patch);
+  const chunk = train.tokenizer.frames;
+  const codes = noGrad(() => lam.actionCodes()); // (A, Dz): the latent actions the dynamics model learned
+  const [numActions, latentDim] = codes.shape;
+  const actionVector = (action: number): Tensor => tensor(codes.data.slice(action * latentDim, (action + 1) * latentDim), [1, latentDim]);
+  const cacheBytesPerFrame = 2 * model.dynamics.transformer.blocks * tokens * model.dynamics.transformer.width * 4;
+
+  // Pixels (H, W, 3) of the last frame of tokens (1, F, N), decoded as one window.
+  const decodeLast = (ids: Int32Array, frames: number): Frame => {
+    const video = noGrad(() => tokenizer.decode(ids, [1, frames, tokens])); // (1, F, H, W, C) in [0, 1]
+    const size = width * height * 3;
+    const last = video.data.subarray((frames - 1) * size, frames * size);
+    const rgb = new Uint8Array(size);
+    for (let i = 0; i < size; i++) rgb[i] = Math.round(Math.min(1, Math.max(0, last[i])) * 255);
+    return { width, height, rgb };
+  };
+
+  return {
+    name: world.manifest.name,
+    width,
+    height,
+    numActions,
+    keyMap: world.manifest.keyMap,
+    examples: world.examples,
+    defaults: { temperature: model.dynamics.temperature, maskgitSteps: model.dynamics.maskgitSteps },
+
+    begin(prompt: Frame): Rollout {
+      const pixels = Float32Array.from(prompt.rgb, (v) => v / 255);
+      const promptTokens = noGrad(() => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
+      const generator = new FrameGenerator(dynamics, 1);
+      generator.begin(promptTokens, 1);
+      const frames: Frame[] = [prompt]; // the prompt is shown as given, not as the tokenizer sees it
+
+      // Frame `index` decoded with the frames of its window before it; `next` stands in for frame `index`
+      // when it is not (yet) in the generator (the legend's previews).
+      const decodeFrame = (index: number, next?: Int32Array): Frame => {
+        const start = Math.floor(index / chunk) * chunk;
+        const ids = new Int32Array((index - start + 1) * tokens);
+        for (let t = start; t < index; t++) ids.set(generator.frame(t), (t - start) * tokens);
+        ids.set(next ?? generator.frame(index), (index - start) * tokens);
+        return decodeLast(ids, index - start + 1);
+      };
+      const maskgit = (options: SampleOptions) => ({ steps: options.maskgitSteps, temperature: options.temperature, rng: new Rng(options.seed) });
+      const checkAction = (action: number) => {
+        if (!Number.isInteger(action) || action < 0 || action >= numActions) throw new Error(`action ${action} does not exist: this world has actions 0..${numActions - 1}`);
+      };
+
+      return {
+        get length() {
+          return frames.length;
+        },
+        frame: (index) => frames[index],
+        step(action, options) {
+          checkAction(action);
+          generator.step(actionVector(action), maskgit(options));
+          frames.push(decodeFrame(frames.length));
+          return frames[frames.length - 1];
+        },
+        peek(action, options) {
+          checkAction(action);
+          return decodeFrame(frames.length, generator.generate(actionVector(action), maskgit(options)));
+        },
+        truncate(length) {
+          generator.truncate(length);
+          frames.length = length;
+        },
+        get bytes() {
+          const context = Math.min(frames.length, model.video.frames);
+          return frames.length * (width * height * 3 + tokens * 4) + context * cacheBytesPerFrame;
+        },
+      };
+    },
+  };
+}
