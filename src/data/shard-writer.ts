@@ -45,14 +45,14 @@ export class ShardWriter {
     const shard = this.current ?? (this.current = await this.openShard());
     const firstFrame = shard.frames;
     let checksum = 0;
-    const write = async (chunk: Uint8Array) => {
-      checksum = crc32(chunk, checksum);
-      await writeAll(shard.handle, chunk);
+    const write = async (chunks: Uint8Array[]) => {
+      for (const chunk of chunks) checksum = crc32(chunk, checksum);
+      await writeAll(shard.handle, chunks);
     };
     if ('chunks' in data) {
-      for (const chunk of data.chunks) await write(chunk);
+      await write(data.chunks);
     } else {
-      await copyFile(data.file, write);
+      await copyFile(data.file, (chunk) => write([chunk]));
     }
     const frames = data.bytes / this.frameBytes;
     shard.frames += frames;
@@ -89,12 +89,20 @@ export class ShardWriter {
   }
 }
 
-async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-    offset += bytesWritten;
+// One gathered write per video: a decoded video arrives as hundreds of 64 KiB pipe reads.
+async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let pending = chunks;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    pending = dropWritten(pending, bytesWritten);
   }
+}
+
+// What is left after a short write (the system writes at most IOV_MAX buffers at once).
+function dropWritten(chunks: Uint8Array[], bytes: number): Uint8Array[] {
+  let i = 0;
+  while (i < chunks.length && bytes >= chunks[i].length) bytes -= chunks[i++].length;
+  return i === chunks.length ? [] : [chunks[i].subarray(bytes), ...chunks.slice(i + 1)];
 }
 
 async function copyFile(path: string, write: (chunk: Uint8Array) => Promise<void>): Promise<void> {
