@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Module } from '../engine/index.ts';
 import { writeCheckpoint } from '../train/index.ts';
 import { WORLD_CHECKPOINT } from './pack.ts';
 import { makeTinyWorld } from './testing.ts';
@@ -19,7 +20,7 @@ test('a packed world loads with identical weights, its key map and its examples'
   assert.equal(world.examples.length, 2);
   assert.equal(world.examples[0].rgb.length, world.config.model.video.width * world.config.model.video.height * 3);
   for (const [component, model] of Object.entries(world.models)) {
-    for (const [name, t] of Object.entries(model.stateDict())) {
+    for (const [name, t] of Object.entries((model as Module).stateDict())) {
       assert.deepEqual(t.data, weights.tensors[`model.${component}.${name}`].data, `${component}.${name}`);
     }
   }
