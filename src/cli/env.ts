@@ -68,11 +68,12 @@ export function register(program: Command): void {
 
   env
     .command('bench')
-    .description('steps per second on one core, rendering included')
+    .description('steps per second on one core, rendering included (per CPU second, so other busy processes do not skew it)')
     .option('--steps <n>', 'steps to time', integer(1), 20_000)
     .option('--size <px>', 'frame width and height', integer(8), 64)
     .action((opts) => {
       const result = benchmarkEnv(opts.steps, opts.size);
-      console.log(`${result.steps} steps at ${result.size}x${result.size} over ${result.episodes} levels: ${Math.round(result.stepsPerSecond)} steps/s with rendering, ${Math.round(result.physicsStepsPerSecond)} steps/s physics only`);
+      const rate = (n: number) => Math.round(n).toLocaleString('en-US');
+      console.log(`${result.steps} steps at ${result.size}x${result.size} over ${result.episodes} levels, rendering included: ${rate(result.stepsPerCpuSecond)} steps per CPU second (${rate(result.stepsPerWallSecond)} per wall-clock second); physics alone: ${rate(result.physicsStepsPerCpuSecond)} steps per CPU second`);
     });
 }

@@ -68,41 +68,59 @@ function triangle(x: number, period: number, amplitude: number): number {
 function backgroundTexture(theme: Theme): Texture {
   const { pattern, low, high, detail } = theme.background;
   const height = LEVEL_HEIGHT * TILE;
-  return Texture.paint(BACKGROUND_WIDTH, height, (u, v) => {
-    const sky = mix(low, high, v, height);
+  // Colours depend on the row through the sky gradient; computing them once per row rather than once
+  // per texel keeps a level's art cheap to build (it is rebuilt at every reset).
+  const sky = Int32Array.from({ length: height }, (_, v) => mix(low, high, v, height));
+  const tint = (num: number, den: number) => sky.map((color) => mix(color, detail, num, den));
+  const colorAt = ((): ((u: number, v: number) => number) => {
     switch (pattern) {
       case 'gradient': {
-        const cloud = (cx: number, cy: number): boolean => (u - cx) * (u - cx) + 4 * (v - cy) * (v - cy) < 24 * 24;
-        return cloud(60, 380) || cloud(84, 372) || cloud(190, 300) || cloud(210, 306) ? mix(sky, detail, 3, 4) : sky;
+        const cloudColor = tint(3, 4);
+        const cloud = (u: number, v: number, cx: number, cy: number): boolean => (u - cx) * (u - cx) + 4 * (v - cy) * (v - cy) < 24 * 24;
+        return (u, v) => (cloud(u, v, 60, 380) || cloud(u, v, 84, 372) || cloud(u, v, 190, 300) || cloud(u, v, 210, 306) ? cloudColor[v] : sky[v]);
       }
-      case 'stripes':
-        return (v >> 5) & 1 ? sky : mix(sky, detail, 1, 4);
-      case 'checker':
-        return ((u >> 6) + (v >> 6)) & 1 ? sky : mix(sky, detail, 1, 5);
+      case 'stripes': {
+        const band = tint(1, 4);
+        return (_u, v) => ((v >> 5) & 1 ? sky[v] : band[v]);
+      }
+      case 'checker': {
+        const square = tint(1, 5);
+        return (u, v) => (((u >> 6) + (v >> 6)) & 1 ? sky[v] : square[v]);
+      }
       case 'stars':
-        return hash(u >> 2, v >> 2, 7) % 97 === 0 ? detail : sky;
+        return (u, v) => (hash(u >> 2, v >> 2, 7) % 97 === 0 ? detail : sky[v]);
       case 'hills': {
-        const far = 200 + triangle(u, 256, 70) + triangle(u, 64, 14);
-        const near = 120 + triangle(u + 90, 128, 50);
-        if (v < near) return mix(detail, 0x000000, 1, 4);
-        return v < far ? mix(sky, detail, 1, 2) : sky;
+        const farHill = tint(1, 2);
+        const nearHill = mix(detail, 0x000000, 1, 4);
+        return (u, v) => {
+          const far = 200 + triangle(u, 256, 70) + triangle(u, 64, 14);
+          const near = 120 + triangle(u + 90, 128, 50);
+          return v < near ? nearHill : v < far ? farHill[v] : sky[v];
+        };
       }
-      case 'diagonal':
-        return ((u + v) >> 4) & 1 ? sky : mix(sky, detail, 1, 5);
+      case 'diagonal': {
+        const stripe = tint(1, 5);
+        return (u, v) => (((u + v) >> 4) & 1 ? sky[v] : stripe[v]);
+      }
       case 'dots': {
-        const du = (u & 31) - 16;
-        const dv = (v & 31) - 16;
-        return du * du + dv * dv < 36 ? mix(sky, detail, 1, 2) : sky;
+        const dot = tint(1, 2);
+        return (u, v) => {
+          const du = (u & 31) - 16;
+          const dv = (v & 31) - 16;
+          return du * du + dv * dv < 36 ? dot[v] : sky[v];
+        };
       }
       case 'bricks': {
-        const row = v >> 5;
-        const mortar = (v & 31) < 3 || ((u + (row & 1) * 32) & 63) < 3;
-        return mortar ? mix(sky, detail, 1, 3) : sky;
+        const mortar = tint(1, 3);
+        return (u, v) => ((v & 31) < 3 || ((u + ((v >> 5) & 1) * 32) & 63) < 3 ? mortar[v] : sky[v]);
       }
-      case 'waves':
-        return ((v + triangle(u, 64, 12)) >> 4) & 1 ? sky : mix(sky, detail, 1, 4);
+      case 'waves': {
+        const wave = tint(1, 4);
+        return (u, v) => (((v + triangle(u, 64, 12)) >> 4) & 1 ? sky[v] : wave[v]);
+      }
     }
-  });
+  })();
+  return Texture.paint(BACKGROUND_WIDTH, height, colorAt);
 }
 
 function groundTexture(theme: Theme, withTop: boolean): Texture {

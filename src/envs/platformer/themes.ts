@@ -55,18 +55,20 @@ export function luminance(color: number): number {
   return (((color >> 16) & 255) * 299 + ((color >> 8) & 255) * 587 + (color & 255) * 114) / 1000;
 }
 
+const clampByte = (v: number): number => Math.max(0, Math.min(255, v));
+
 export function shade(color: number, delta: number): number {
-  const c = (v: number): number => Math.max(0, Math.min(255, v + delta));
-  return (c((color >> 16) & 255) << 16) | (c((color >> 8) & 255) << 8) | c(color & 255);
+  return (clampByte(((color >> 16) & 255) + delta) << 16) | (clampByte(((color >> 8) & 255) + delta) << 8) | clampByte((color & 255) + delta);
 }
 
+function mixChannel(a: number, b: number, shift: number, num: number, den: number): number {
+  const x = (a >> shift) & 255;
+  return x + Math.trunc(((((b >> shift) & 255) - x) * num) / den);
+}
+
+/** The colour num/den of the way from a to b, per channel, in integers. */
 export function mix(a: number, b: number, num: number, den: number): number {
-  const m = (shift: number): number => {
-    const x = (a >> shift) & 255;
-    const y = (b >> shift) & 255;
-    return x + Math.trunc(((y - x) * num) / den);
-  };
-  return (m(16) << 16) | (m(8) << 8) | m(0);
+  return (mixChannel(a, b, 16, num, den) << 16) | (mixChannel(a, b, 8, num, den) << 8) | mixChannel(a, b, 0, num, den);
 }
 
 const MIN_CONTRAST = 70; // luminance steps (0-255) between the ground and the sky behind it
