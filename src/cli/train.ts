@@ -1,8 +1,11 @@
 // `genie train tokenizer | dynamics | all`: the two training phases of Genie on a prepared dataset.
 // Thin wrappers over src/train/run.ts.
 import type { Command } from 'commander';
-import { createProgress, exitCodeFor, StopSignal, trainAll, trainDynamics, trainTokenizer, type PhaseOutcome, type TrainRunOptions } from '../train/index.ts';
+import type { PhaseOutcome, TrainRunOptions } from '../train/index.ts';
 import { presets } from '../models/index.ts';
+
+// Loaded when a train command runs, so `genie --help` does not pay for the models and image writers.
+const library = () => import('../train/index.ts');
 
 interface TrainFlags {
   data: string;
@@ -31,7 +34,10 @@ Testing hook: GENIE_INJECT_NAN_AT_STEP=N makes step N's loss NaN.`;
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-async function runCommand(train: (options: TrainRunOptions) => Promise<PhaseOutcome>, flags: TrainFlags): Promise<void> {
+type PhaseRunner = 'trainTokenizer' | 'trainDynamics' | 'trainAll';
+
+async function runCommand(runner: PhaseRunner, flags: TrainFlags): Promise<void> {
+  const { createProgress, exitCodeFor, StopSignal, [runner]: train } = await library();
   const interval = Number(flags.logEvery);
   if (!(interval >= 0)) throw new Error(`--log-every: expected seconds >= 0, got '${flags.logEvery}'`);
   const progress = createProgress({ lineIntervalSeconds: interval });
@@ -49,10 +55,10 @@ async function runCommand(train: (options: TrainRunOptions) => Promise<PhaseOutc
 export function register(program: Command): void {
   const train = program.command('train').description('train a Genie world from a prepared video dataset');
   const phases = [
-    ['tokenizer', 'phase 1: the video tokenizer (ST-ViViT VQ-VAE)', trainTokenizer],
-    ['dynamics', 'phase 2: the latent action model and the dynamics model, jointly, on a trained tokenizer', trainDynamics],
-    ['all', 'both phases in order (with --resume, a finished tokenizer is kept)', trainAll],
-  ] as const;
+    ['tokenizer', 'phase 1: the video tokenizer (ST-ViViT VQ-VAE)', 'trainTokenizer'],
+    ['dynamics', 'phase 2: the latent action model and the dynamics model, jointly, on a trained tokenizer', 'trainDynamics'],
+    ['all', 'both phases in order (with --resume, a finished tokenizer is kept)', 'trainAll'],
+  ] as const satisfies readonly (readonly [string, string, PhaseRunner])[];
   for (const [name, description, run] of phases) {
     const command = train.command(name).description(description).addHelpText('after', HELP);
     for (const [flags, help, fallback] of OPTIONS) {
