@@ -14,6 +14,7 @@ program
 (await import('./data.ts')).register(program);
 (await import('./env.ts')).register(program);
 (await import('./train.ts')).register(program);
+(await import('./eval.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,9 +18,9 @@ export interface VideoBatch {
 }
 
 export interface GenerateRequest {
-  prompt: VideoBatch; // (B, P): the context the rollout starts from
-  // (B, n) latent actions: actions[b * n + t] drives the transition from frame P-1+t to frame P+t, i.e.
-  // the first action produces the first generated frame.
+  prompt: VideoBatch; // (B, 1): the frame the rollout starts from
+  // (B, n) latent actions: actions[b * n + t] drives the transition from frame t to frame t+1 (frame 0 is
+  // the prompt), i.e. the first action produces the first generated frame.
   actions: Int32Array;
   // (B, n) true frames. When given, generation is teacher-forced: each generated frame is scored but the
   // TRUE frame takes its place in the context for the next step (the upper bound of a rollout).
@@ -50,7 +50,8 @@ export interface EvalWorld {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
-  readonly contextFrames: number; // the models' window (paper: 16)
+  readonly contextFrames: number; // the LAM's and dynamics model's window (paper: 16)
+  readonly tokenizerFrames: number; // the windows the tokenizer was trained on; it encodes longer videos in chunks of this
   readonly numActions: number; // |A|
   readonly defaults: { maskgitSteps: number; temperature: number };
   readonly config: unknown; // the resolved model config, written into report.json as is
@@ -103,6 +104,23 @@ export function sliceFrames(video: VideoBatch, start: number, end: number): Vide
     data.set(video.data.subarray((b * video.frames + start) * size, (b * video.frames + end) * size), b * frames * size);
   }
   return { ...video, data, frames };
+}
+
+// Batches of the same clips joined along time: (B, T1), (B, T2), ... -> (B, T1 + T2 + ...).
+export function joinFrames(pieces: readonly VideoBatch[]): VideoBatch {
+  const first = pieces[0];
+  if (pieces.some((p) => p.batch !== first.batch || frameSize(p) !== frameSize(first))) throw new Error('joinFrames: the pieces differ in clips or frame size');
+  const frames = pieces.reduce((n, p) => n + p.frames, 0);
+  const size = frameSize(first);
+  const data = new Float32Array(first.batch * frames * size);
+  for (let b = 0; b < first.batch; b++) {
+    let at = b * frames * size;
+    for (const p of pieces) {
+      data.set(p.data.subarray(b * p.frames * size, (b + 1) * p.frames * size), at);
+      at += p.frames * size;
+    }
+  }
+  return { ...first, data, frames };
 }
 
 // Clips [first, first + count) of a batch, copied.

@@ -3,7 +3,7 @@
 //
 // Pairing: the LAM's latent action for transition t -> t+1 (inferred from frames up to t+1) is paired
 // with actions[t] of actions.jsonl, the action taken after seeing frame t that produced frame t+1.
-import { assertVideoShape, sliceFrames, type EvalWorld } from './eval-world.ts';
+import { assertVideoShape, sliceFrames, type EvalWorld, type VideoBatch } from './eval-world.ts';
 import { analyseLatentActions, codebookUsage, type CodebookUsage, type LabelledClip, type LatentActionAnalysis } from './metrics/index.ts';
 import { appendScores, scoreVideos, summarise, type ScoreSummary, type VideoScores } from './scores.ts';
 import type { EvalSplit } from './split.ts';
@@ -30,16 +30,10 @@ export function inferClipActions(world: EvalWorld, split: EvalSplit, batchSize: 
     const video = loadWindows(split, batch);
     const transitions = video.frames - 1;
     const inferred = world.inferActions(video);
-    if (inferred.actions.length !== video.batch * transitions) {
-      throw new Error(`world.inferActions: returned ${inferred.actions.length} actions for ${video.batch} clips of ${video.frames} frames (expected ${video.batch * transitions})`);
-    }
+    const actions = checkedActions(world, inferred.actions, video.batch, transitions);
     assertVideoShape(inferred.predicted, video.batch, transitions, video, 'world.inferActions (predicted frames)');
     batch.forEach((w, b) => {
-      for (let t = 0; t < transitions; t++) {
-        const code = inferred.actions[b * transitions + t];
-        if (!Number.isInteger(code) || code < 0 || code >= world.numActions) throw new Error(`world.inferActions: latent action ${code} is outside 0..${world.numActions - 1}`);
-        latent[w.clip][w.start + t] = code;
-      }
+      for (let t = 0; t < transitions; t++) latent[w.clip][w.start + t] = actions[b * transitions + t];
     });
     if (onBatch) {
       const next = sliceFrames(video, 1, video.frames);
@@ -48,6 +42,29 @@ export function inferClipActions(world: EvalWorld, split: EvalSplit, batchSize: 
     }
   }
   return latent;
+}
+
+// The latent actions (B, L-1) of every transition of a batch of L-frame clips: the LAM runs on windows of at
+// most its context length, overlapping by one frame, so each transition is inferred exactly once.
+export function inferActionsInWindows(world: EvalWorld, video: VideoBatch): Int32Array {
+  const transitions = video.frames - 1;
+  const out = new Int32Array(video.batch * transitions);
+  for (let start = 0; start < transitions; start += world.contextFrames - 1) {
+    const end = Math.min(video.frames, start + world.contextFrames);
+    const n = end - start - 1;
+    const actions = checkedActions(world, world.inferActions(sliceFrames(video, start, end)).actions, video.batch, n);
+    for (let b = 0; b < video.batch; b++) out.set(actions.subarray(b * n, (b + 1) * n), b * transitions + start);
+  }
+  return out;
+}
+
+function checkedActions(world: EvalWorld, actions: Int32Array, batch: number, transitions: number): Int32Array {
+  if (actions.length !== batch * transitions) {
+    throw new Error(`world.inferActions: returned ${actions.length} actions for ${batch} clips of ${transitions + 1} frames (expected ${batch * transitions})`);
+  }
+  const bad = actions.findIndex((a) => a < 0 || a >= world.numActions);
+  if (bad >= 0) throw new Error(`world.inferActions: latent action ${actions[bad]} is outside 0..${world.numActions - 1}`);
+  return actions;
 }
 
 export function evaluateLatentActions(world: EvalWorld, split: EvalSplit, batchSize: number): { result: LatentActionResult; latent: number[][] } {

@@ -11,9 +11,10 @@
 // The three generated rollouts of a batch share one sampling seed (common random numbers), so they differ
 // only through their actions and context: a world that ignores actions gets Delta_t PSNR exactly 0.
 import { Rng } from '../engine/index.ts';
-import { assertVideoShape, frameOf, imageFrames, selectClips, sliceFrames, type EvalWorld, type GenerateRequest, type VideoBatch } from './eval-world.ts';
+import { assertVideoShape, frameOf, imageFrames, joinFrames, selectClips, sliceFrames, type EvalWorld, type GenerateRequest, type VideoBatch } from './eval-world.ts';
 import { deltaPsnrPerStep, meanDeltaPsnrPerStep, type ControllabilityRollout } from './metrics/index.ts';
 import { appendScores, mean, scoreVideos, stepCurves, type StepCurves, type VideoScores } from './scores.ts';
+import { inferActionsInWindows } from './lam-eval.ts';
 import type { EvalSplit } from './split.ts';
 import { batchesOf, loadWindows, windowsAt, type ClipWindow } from './windows.ts';
 
@@ -86,7 +87,7 @@ export function evaluateRollouts(world: EvalWorld, split: EvalSplit, settings: R
   batchesOf(windowsAt(split, settings.starts, L), settings.batchSize).forEach((batch: ClipWindow[], index) => {
     const truth = loadWindows(split, batch); // (B, L)
     const B = truth.batch;
-    const inferred = world.inferActions(truth).actions; // (B, L-1)
+    const inferred = inferActionsInWindows(world, truth); // (B, L-1)
     const prompt = sliceFrames(truth, 0, 1);
     const target = sliceFrames(truth, 1, S + 1); // (B, S)
     const common = { prompt, maskgitSteps: settings.maskgitSteps, temperature: settings.temperature, seed: batchSeed(settings.seed, index) };
@@ -104,7 +105,7 @@ export function evaluateRollouts(world: EvalWorld, split: EvalSplit, settings: R
     appendScores(scores.copy, scoreVideos(target, copy, 'copy-prompt baseline'));
     for (let b = 0; b < B; b++) rollouts.push({ truth: imageFrames(target, b), withInferredActions: imageFrames(lam, b), withRandomActions: imageFrames(random, b) });
     realClips.push(truth);
-    generatedClips.push(concatFrames(prompt, lamClip));
+    generatedClips.push(joinFrames([prompt, lamClip]));
     if (!examples) {
       const k = Math.min(exampleCount, B);
       examples = {
@@ -165,18 +166,6 @@ function repeatClips(video: VideoBatch, n: number): VideoBatch {
   const out = new Float32Array(n * video.data.length);
   for (let b = 0; b < n; b++) out.set(video.data, b * video.data.length);
   return { ...video, data: out, batch: n };
-}
-
-// (B, T1) and (B, T2) -> (B, T1 + T2).
-function concatFrames(a: VideoBatch, b: VideoBatch): VideoBatch {
-  const size = a.height * a.width * a.channels;
-  const frames = a.frames + b.frames;
-  const out = new Float32Array(a.batch * frames * size);
-  for (let i = 0; i < a.batch; i++) {
-    out.set(a.data.subarray(i * a.frames * size, (i + 1) * a.frames * size), i * frames * size);
-    out.set(b.data.subarray(i * b.frames * size, (i + 1) * b.frames * size), (i * frames + a.frames) * size);
-  }
-  return { ...a, data: out, frames };
 }
 
 function standardError(values: readonly number[]): number | null {

@@ -90,6 +90,7 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
     name: `fake-${dynamics}`,
     ...like,
     contextFrames: 16,
+    tokenizerFrames: 4,
     numActions,
     defaults: { maskgitSteps: 2, temperature: 1 },
     config: { fake: dynamics },

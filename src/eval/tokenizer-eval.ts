@@ -14,7 +14,7 @@ export interface TokenizerExamples {
 }
 
 export function evaluateTokenizer(world: EvalWorld, split: EvalSplit, batchSize: number): { result: TokenizerResult; examples: TokenizerExamples } {
-  const windowFrames = world.contextFrames;
+  const windowFrames = world.tokenizerFrames;
   const scores: VideoScores = { psnr: [], ssim: [] };
   let examples: TokenizerExamples | null = null;
   for (const batch of batchesOf(coveringWindows(split, windowFrames), batchSize)) {

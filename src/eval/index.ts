@@ -1,0 +1,12 @@
+export * from './eval-world.ts';
+export * from './split.ts';
+export * from './key-map.ts';
+export * from './run-eval.ts';
+export * from './load-world.ts';
+export * from './model-world.ts';
+export * from './report.ts';
+export * from './report-markdown.ts';
+export * from './compare.ts';
+export * from './published.ts';
+export { evaluateLatentActions, inferActionsInWindows, LATENT_ACTION_PAIRING, type LatentActionResult } from './lam-eval.ts';
+export { tokenizerEmbeddingExtractor, substituteExtractors } from './frechet-eval.ts';
