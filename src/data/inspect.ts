@@ -39,8 +39,8 @@ export async function summarizeDataset(dataset: PreparedDataset): Promise<Datase
     fit: index.fit,
     shards: shards.length,
     bytes: sizes.reduce((a, b) => a + b, 0),
-    shortestVideoFrames: Math.min(...videos.map((v) => v.frames)),
-    longestVideoFrames: Math.max(...videos.map((v) => v.frames)),
+    shortestVideoFrames: videos.length ? Math.min(...videos.map((v) => v.frames)) : 0,
+    longestVideoFrames: videos.length ? Math.max(...videos.map((v) => v.frames)) : 0,
     frameFolders: videos.filter((v) => v.kind === 'frames').length,
   };
 }
@@ -64,6 +64,7 @@ export interface ContactSheetOptions {
 
 // Row r shows one video (videos spread evenly over the cache), its frames spread evenly over its length.
 export async function writeContactSheet(dataset: PreparedDataset, path: string, options: ContactSheetOptions = {}): Promise<void> {
+  if (dataset.videos.length === 0) throw new Error(`${dataset.dir} holds no videos: nothing to show in a contact sheet`);
   const rows = Math.min(options.rows ?? 8, dataset.videos.length);
   const columns = options.columns ?? 8;
   const scale = options.scale ?? 2;

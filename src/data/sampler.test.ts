@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ClipSampler, splitVideos } from './sampler.ts';
 import { frameTag, makeTaggedCache, tempDir } from './testing.ts';
@@ -102,6 +103,20 @@ describe('ClipSampler', () => {
     } finally {
       await train.close();
       await validation.close();
+    }
+  });
+
+  test('a shard cut short after opening fails the batch with the shard named; a closed sampler says so', async () => {
+    const damaged = tempDir('sampler-damaged');
+    try {
+      await makeTaggedCache(damaged, [20, 20]);
+      const sampler = await ClipSampler.open(damaged, { split: 'all', prefetch: 0 });
+      truncateSync(join(damaged, 'shard-000001.bin'), 100);
+      await assert.rejects(sampler.next(), /shard-000001\.bin ended early/);
+      await sampler.close();
+      await assert.rejects(sampler.next(), /is closed/);
+    } finally {
+      rmSync(damaged, { recursive: true, force: true });
     }
   });
 

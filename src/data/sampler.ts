@@ -65,6 +65,7 @@ export class ClipSampler {
   private readonly requested: Promise<ClipBatch>[] = [];
   private readonly waiting = new Map<number, { resolve: (buffer: ArrayBuffer) => void; reject: (err: Error) => void }>();
   private consumersWaiting = 0;
+  private closed = false;
 
   private constructor(
     readonly dataset: PreparedDataset,
@@ -75,6 +76,7 @@ export class ClipSampler {
     for (const [name, value] of Object.entries({ windowLength, frameStride, batchSize })) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`sampler option ${name} must be a positive integer, got ${value}`);
     }
+    if (!Number.isInteger(this.options.prefetch) || this.options.prefetch < 0) throw new Error(`sampler option prefetch must be an integer >= 0, got ${this.options.prefetch}`);
     if (!(validationFraction >= 0 && validationFraction < 1)) throw new Error(`sampler option validationFraction must be in [0, 1), got ${validationFraction}`);
     const videos = dataset.videos;
     const inSplit = split === 'all' ? videos.map((_, i) => i) : splitVideos(videos, seed, validationFraction)[split];
@@ -114,6 +116,7 @@ export class ClipSampler {
   }
 
   async next(): Promise<ClipBatch> {
+    if (this.closed) throw new Error(`the sampler of ${this.dataset.dir} is closed`);
     while (this.requested.length < this.options.prefetch + 1) {
       const batch = this.request(this.nextBatch++);
       // A read-ahead batch may fail before anyone awaits it; the error is delivered when it is awaited.
@@ -131,6 +134,7 @@ export class ClipSampler {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     this.worker = null;
     this.dataset.close();
