@@ -14,7 +14,9 @@ program
 (await import('./data.ts')).register(program);
 (await import('./env.ts')).register(program);
 (await import('./train.ts')).register(program);
+(await import('./runs.ts')).register(program);
 (await import('./eval.ts')).register(program);
+(await import('./play.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);
