@@ -10,3 +10,4 @@ export * from './compare.ts';
 export * from './published.ts';
 export { evaluateLatentActions, inferActionsInWindows, LATENT_ACTION_PAIRING, type LatentActionResult } from './lam-eval.ts';
 export { tokenizerEmbeddingExtractor, substituteExtractors } from './frechet-eval.ts';
+export * from './split-key-map.ts';

@@ -81,7 +81,7 @@ export interface FakeWorldOptions {
 }
 
 // A world without networks: reconstruction is the identity, the "LAM" reads the latent action off the
-// mean brightness change, and generation copies the last context frame (plus noise from the seed, the
+// block's motion, and generation copies the last context frame (plus noise from the seed, the
 // same for every action, and the action's effect).
 export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFrames: number } {
   const { size, numActions = 4, dynamics } = options;
@@ -106,6 +106,8 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
       }
       return out;
     },
+    // Latent action of a transition from the motion of the brightest pixels (the block of blockClips):
+    // 0 moved left, 1 moved right, 2 moved up without moving sideways, 3 anything else.
     inferActions(video: VideoBatch) {
       const n = frameSize(video);
       const transitions = video.frames - 1;
@@ -114,9 +116,10 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
       for (let b = 0; b < video.batch; b++) {
         for (let t = 0; t < transitions; t++) {
           const at = (b * video.frames + t) * n;
-          let change = 0;
-          for (let i = 0; i < n; i++) change += video.data[at + n + i] - video.data[at + i];
-          actions[b * transitions + t] = Math.abs(Math.round((change / n) * 100)) % numActions;
+          const [x0, y0] = brightCentre(video.data.subarray(at, at + n), size);
+          const [x1, y1] = brightCentre(video.data.subarray(at + n, at + 2 * n), size);
+          const code = x1 < x0 ? 0 : x1 > x0 ? 1 : y1 < y0 ? 2 : 3;
+          actions[b * transitions + t] = code % numActions;
           predicted.set(video.data.subarray(at + n, at + 2 * n), (b * transitions + t) * n);
         }
       }
@@ -142,4 +145,17 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
     },
   };
   return world;
+}
+
+// Mean position of the pixels brighter than 0.99 in every channel (the white block), or the centre if none.
+function brightCentre(frame: Float32Array, size: number): [number, number] {
+  let [sx, sy, count] = [0, 0, 0];
+  for (let p = 0; p < size * size; p++) {
+    if (frame[p * 3] > 0.99 && frame[p * 3 + 1] > 0.99 && frame[p * 3 + 2] > 0.99) {
+      sx += p % size;
+      sy += Math.floor(p / size);
+      count++;
+    }
+  }
+  return count ? [sx / count, sy / count] : [size / 2, size / 2];
 }
