@@ -1,29 +1,29 @@
 // `genie data` end to end through the real command line: prepare a messy folder, inspect it, export
 // clips, and fail the way a user's machine fails (disk full, no permission) without losing the cache.
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makeAudioOnly, makeVideo, tempDir } from '../src/data/testing.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-// Permission checks do not apply to root, so as root the permission cases run the CLI as 'nobody'.
-const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+// Root ignores permission bits; without these two capabilities it obeys them like any file owner.
+const obeyPermissions = process.getuid?.() === 0 ? 'setpriv --bounding-set -dac_override,-dac_read_search ' : '';
 let root: string;
 let videos: string;
 let cache: string;
 
-function genie(args: string[], options: { fileSizeLimitKiB?: number; spawn?: SpawnSyncOptions } = {}) {
+function genie(args: string[], options: { fileSizeLimitKiB?: number; obeyPermissions?: boolean } = {}) {
   const command = [process.execPath, join(repo, 'bin', 'genie.js'), 'data', ...args].map((a) => `'${a}'`).join(' ');
   const limit = options.fileSizeLimitKiB ? `ulimit -f ${options.fileSizeLimitKiB}; ` : '';
-  const result = spawnSync('bash', ['-c', `${limit}exec ${command}`], { cwd: repo, encoding: 'utf8', ...options.spawn });
+  const prefix = options.obeyPermissions ? obeyPermissions : '';
+  const result = spawnSync('bash', ['-c', `${limit}exec ${prefix}${command}`], { cwd: repo, encoding: 'utf8' });
   return { code: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 before(() => {
   root = tempDir('data-cli');
-  chmodSync(root, 0o755);
   videos = join(root, 'videos');
   cache = join(root, 'cache');
   mkdirSync(videos);
@@ -84,16 +84,14 @@ describe('genie data', () => {
     makeVideo(join(videos, 'secret.mp4'), { frames: 20 });
     chmodSync(join(videos, 'secret.mp4'), 0o000);
     const fresh = join(root, 'fresh');
-    mkdirSync(fresh, { mode: 0o777 });
-    chmodSync(fresh, 0o777);
-    const skipped = genie(['prepare', join(videos, 'secret.mp4'), join(videos, 'one.mp4'), '--out', fresh, '--size', '16x16'], { spawn: asUser });
+    const skipped = genie(['prepare', join(videos, 'secret.mp4'), join(videos, 'one.mp4'), '--out', fresh, '--size', '16x16'], { obeyPermissions: true });
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.match(skipped.stderr, /warning: skipped .*secret\.mp4: cannot read: .*permission denied/i);
     assert.match(skipped.stdout, /1 added, 0 replaced, 0 unchanged, 1 skipped \(1 unreadable\)/);
 
     chmodSync(cache, 0o555);
     try {
-      const refused = genie(['prepare', videos, '--out', cache, '--size', '16x16'], { spawn: asUser });
+      const refused = genie(['prepare', videos, '--out', cache, '--size', '16x16'], { obeyPermissions: true });
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /cannot write the dataset cache in .*: permission denied \(EACCES.*\)\. Nothing prepared is lost.*Make the directory writable/);
     } finally {
