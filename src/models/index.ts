@@ -1,3 +1,10 @@
 export * from './config.ts';
 export { presets } from './presets.ts';
 export * from './model-size.ts';
+export { patchify, unpatchify } from './patch.ts';
+export { KVCache, type KeyValues, PositionEmbedding, STBlock, type STBlockOptions, STTransformer } from './st-transformer.ts';
+export { type Quantized, type QuantizerOutput, VectorQuantizer, batchEntropyTerm, cosineQuantize, l2Normalize } from './vq.ts';
+export { type TokenizerOutput, VideoTokenizer } from './tokenizer.ts';
+export { LatentActionModel, type LatentActionOutput } from './lam.ts';
+export { type ClipShape, DynamicsModel, type DynamicsOutput } from './dynamics.ts';
+export { FrameGenerator, type MaskGITOptions, maskedAfterStep } from './sample.ts';

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Rng, type Module } from '../engine/index.ts';
 import { headDim } from './config.ts';
+import { DynamicsModel } from './dynamics.ts';
+import { LatentActionModel } from './lam.ts';
 import { generationFlops, modelSize, stTransformerParameters } from './model-size.ts';
 import { presets } from './presets.ts';
+import { VideoTokenizer } from './tokenizer.ts';
 
 const within = (actual: number, expected: number, tolerance: number, what: string) =>
   assert.ok(Math.abs(actual / expected - 1) <= tolerance, `${what}: ${actual} vs ${expected} (> ${tolerance * 100}% off)`);
@@ -71,4 +75,14 @@ test('generation cost: MaskGIT passes scale with the step count; the window slid
   assert.equal(at(10).cacheUpdate, at(25).cacheUpdate);
   assert.equal(at(10).windowSlide, at(25).windowSlide);
   assert.ok(at(25).total > at(25).maskgit);
+});
+
+test('the arithmetic counts exactly the parameters of constructed models (tiny and cpu)', () => {
+  for (const config of [presets.tiny, presets.cpu]) {
+    const size = modelSize(config);
+    const count = (model: Module) => model.parameters().reduce((total, p) => total + p.size, 0);
+    assert.equal(count(new VideoTokenizer(config, new Rng(0))), size.tokenizer.total, `${config.name} tokenizer`);
+    assert.equal(count(new LatentActionModel(config, new Rng(0))), size.lam.total, `${config.name} latent action model`);
+    assert.equal(count(new DynamicsModel(config, new Rng(0))), size.dynamics.total, `${config.name} dynamics`);
+  }
 });

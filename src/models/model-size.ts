@@ -60,10 +60,9 @@ export function latentActionParameters(config: ModelConfig): ComponentSize {
   return component({
     encoder:
       linear(pixels, encoder.width) +
-      encoder.width + // the action token appended to each frame
       positions(config, tokens, encoder.width) +
       stTransformerParameters(encoder) +
-      linear(encoder.width, quantizer.latentDim),
+      linear(2 * tokens * encoder.width, quantizer.latentDim), // reads the flattened features of two frames
     codebook: quantizer.codes * quantizer.latentDim,
     decoder:
       linear(pixels, decoder.width) +

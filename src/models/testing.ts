@@ -48,3 +48,47 @@ export function fit(module: Module, loss: (step: number) => Tensor, steps: numbe
   }
   return last;
 }
+
+// Clips (B, T, H, W, C) whose frames are grids of P x P tiles drawn from a palette of `palette` random
+// tiles: a position says nothing about its tile, so a tokenizer can only reconstruct them through its codes.
+export function tiledClip(config: ModelConfig, batch: number, frames: number, palette: number, seed: number): Tensor {
+  const { height, width, channels } = config.video;
+  const patch = config.tokenizer.patch;
+  const rng = new Rng(seed);
+  const tiles = Array.from({ length: palette }, () => rng.fillUniform(new Float32Array(patch * patch * channels)));
+  const data = new Float32Array(batch * frames * height * width * channels);
+  for (let f = 0; f < batch * frames; f++) {
+    for (let ty = 0; ty < height / patch; ty++) {
+      for (let tx = 0; tx < width / patch; tx++) {
+        const tile = tiles[rng.int(palette)];
+        for (let y = 0; y < patch; y++) {
+          const row = ((f * height + ty * patch + y) * width + tx * patch) * channels;
+          data.set(tile.subarray(y * patch * channels, (y + 1) * patch * channels), row);
+        }
+      }
+    }
+  }
+  return tensor(data, [batch, frames, height, width, channels]);
+}
+
+export function psnr(meanSquaredError: number): number {
+  return -10 * Math.log10(meanSquaredError);
+}
+
+// Toy world: frame t+1 is frame t with every token shifted by (action + 1) mod V, so the next frame is a
+// deterministic function of the action. Draw fresh clips for every step, so memorising clips cannot help.
+export function shiftWorld(rng: Rng, batch: number, frames: number, tokensPerFrame: number, vocab: number, codes: Float32Array[]) {
+  const N = tokensPerFrame;
+  const Dz = codes[0].length;
+  const tokens = new Int32Array(batch * frames * N);
+  const actions = new Float32Array(batch * (frames - 1) * Dz);
+  for (let b = 0; b < batch; b++) {
+    for (let n = 0; n < N; n++) tokens[b * frames * N + n] = rng.int(vocab);
+    for (let t = 1; t < frames; t++) {
+      const action = rng.int(codes.length);
+      actions.set(codes[action], (b * (frames - 1) + t - 1) * Dz);
+      for (let n = 0; n < N; n++) tokens[(b * frames + t) * N + n] = (tokens[(b * frames + t - 1) * N + n] + action + 1) % vocab;
+    }
+  }
+  return { tokens, actions: tensor(actions, [batch, frames - 1, Dz]) };
+}

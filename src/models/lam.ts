@@ -1,0 +1,120 @@
+// Latent action model (LAM) of Genie (Bruce et al. 2024, Sec. 2.1 "Latent Action Model", Fig. 5): learns
+// what happened between frames, unsupervised, as one of |A| discrete actions. It reads PIXELS (the paper's
+// ablation, Table 2: pixel input is more controllable than token input), in [0, 1].
+//   encoder: x_1..x_T through a causal ST-transformer; the latent of transition t -> t+1 is read from the
+//            features of frames t and t+1 (all their tokens, flattened), so it has seen x_1..x_{t+1} and
+//            nothing later; quantised to |A| codes;
+//   decoder: x_1..x_{T-1}, each frame's tokens plus the ADDED embedding of the action that follows it ->
+//            x_2..x_T (sigmoid). It has only the past and the action, so the action must carry the change.
+// At play time only the action codebook is kept: dynamics.ts is conditioned on its unit code vectors.
+//
+// Guards, both measured on a moving-block toy (lam.test.ts) and, for collapse, on CoinRun:
+// - collapse to one code: plain VQ collapsed within 50 steps on CoinRun; the quantiser's batch-entropy term
+//   and rare-code reset (config.lam.quantizer) kept all 8 in use (cpu-feasibility.md);
+// - an encoder blind to motion, so that the decoder learns to ignore actions: reading the latent from one
+//   pooled "action token" gave latents that barely depended on where things moved (attention starts out
+//   uniform, and a moved object leaves a frame's mean unchanged); the flattened pair of frames sees the
+//   motion from the first step. The action embedding starts at full scale for the same reason.
+// - `forward(frames, actions)` decodes with chosen actions, so training and evaluation can measure how much
+//   the inferred actions beat random ones (a decoder that ignores actions scores the same with both).
+//
+// Dimension keys: B batch, T frames, H x W x C pixels, P patch, N = (H/P)(W/P) tokens per frame, D width,
+// Dz code width, A actions.
+import { Linear, Module, add, concat, mse, reshape, sigmoid, slice } from '../engine/index.ts';
+import type { Rng, Tensor } from '../engine/index.ts';
+import { tokensPerFrame, type ModelConfig } from './config.ts';
+import { patchify, unpatchify } from './patch.ts';
+import { PositionEmbedding, STTransformer } from './st-transformer.ts';
+import { VectorQuantizer, type QuantizerOutput } from './vq.ts';
+
+export interface LatentActionOutput {
+  actions: Int32Array; // (B, T-1): the code of each transition t -> t+1
+  latents: Tensor; // (B, T-1, Dz): their unit code vectors (straight-through), what the dynamics model sees
+  prediction: Tensor; // (B, T-1, H, W, C): predicted frames 2..T
+  reconstructionLoss: Tensor;
+  quantizer: QuantizerOutput; // codebook, commitment and batch-entropy terms, code usage
+  loss: Tensor; // reconstructionLoss + quantizer.loss
+}
+
+// Parameter names are the checkpoint's keys, hence snake_case.
+export class LatentActionModel extends Module {
+  patch_embed: Linear;
+  encoder_positions: PositionEmbedding;
+  encoder: STTransformer;
+  to_latent: Linear;
+  quantizer: VectorQuantizer;
+  decoder_patch_embed: Linear;
+  decoder_positions: PositionEmbedding;
+  action_embed: Linear;
+  decoder: STTransformer;
+  to_pixels: Linear;
+
+  constructor(readonly config: ModelConfig, rng: Rng) {
+    super();
+    const { video, lam } = config;
+    const { encoder, decoder, quantizer, patch } = lam;
+    const pixels = patch * patch * video.channels;
+    const tokens = tokensPerFrame(video, patch);
+    this.patch_embed = new Linear(pixels, encoder.width, rng, { std: 0.02 });
+    this.encoder_positions = new PositionEmbedding(tokens, video.frames, encoder.width, rng);
+    this.encoder = new STTransformer(encoder, rng);
+    this.to_latent = new Linear(2 * tokens * encoder.width, quantizer.latentDim, rng, { std: 0.02 });
+    this.quantizer = new VectorQuantizer(quantizer, rng);
+    this.decoder_patch_embed = new Linear(pixels, decoder.width, rng, { std: 0.02 });
+    this.decoder_positions = new PositionEmbedding(tokens, video.frames, decoder.width, rng);
+    this.action_embed = new Linear(quantizer.latentDim, decoder.width, rng); // PyTorch's default scale, not 0.02: see the header
+    this.decoder = new STTransformer(decoder, rng);
+    this.to_pixels = new Linear(decoder.width, pixels, rng, { std: 0.02 });
+  }
+
+  // frames (B, T, H, W, C) -> the continuous latents of the T-1 transitions, before quantisation (B, T-1, Dz).
+  continuousLatents(frames: Tensor): Tensor {
+    const [batch, time] = frames.shape;
+    const x = this.encoder_positions.forward(this.patch_embed.forward(patchify(frames, this.config.lam.patch))); // (B, T, N, D)
+    const h = this.encoder.forward(x); // (B, T, N, D)
+    const perFrame = reshape(h, [batch, time, -1]); // (B, T, N*D)
+    const pairs = concat([slice(perFrame, 1, 0, time - 1), slice(perFrame, 1, 1, time)], 2); // (B, T-1, 2*N*D)
+    return this.to_latent.forward(pairs); // (B, T-1, Dz)
+  }
+
+  // frames (B, T, H, W, C) -> quantised latent actions of the T-1 transitions, output (B, T-1, Dz).
+  encodeActions(frames: Tensor): QuantizerOutput {
+    return this.quantizer.forward(this.continuousLatents(frames));
+  }
+
+  // frames (B, T, H, W, C) and latents (B, T-1, Dz) -> predicted frames 2..T, (B, T-1, H, W, C).
+  predict(frames: Tensor, latents: Tensor): Tensor {
+    const [batch, time, height, width] = frames.shape;
+    const past = slice(frames, 1, 0, time - 1); // x_1..x_{T-1}, (B, T-1, H, W, C)
+    const x = this.decoder_positions.forward(this.decoder_patch_embed.forward(patchify(past, this.config.lam.patch))); // (B, T-1, N, D)
+    const action = reshape(this.action_embed.forward(latents), [batch, time - 1, 1, x.shape[3]]); // (B, T-1, 1, D)
+    const patches = sigmoid(this.to_pixels.forward(this.decoder.forward(add(x, action)))); // (B, T-1, N, P*P*C)
+    return unpatchify(patches, this.config.lam.patch, height, width);
+  }
+
+  // With `actions` (B, T-1), the decoder is given those codes instead of the inferred ones (the quantiser
+  // still reports the inferred codes and losses): the check that the decoder does not ignore actions.
+  forward(frames: Tensor, actions?: Int32Array): LatentActionOutput {
+    if (frames.shape.length !== 5 || frames.shape[1] < 2) {
+      throw new Error(`latent action model: frames (${frames.shape.join(', ')}) must be (B, T >= 2, H, W, C)`);
+    }
+    const quantizer = this.encodeActions(frames);
+    const [batch, time] = frames.shape;
+    const latents = actions ? this.quantizer.lookup(actions, [batch, time - 1]) : quantizer.output;
+    const prediction = this.predict(frames, latents);
+    const reconstructionLoss = mse(prediction, slice(frames, 1, 1, time));
+    return {
+      actions: quantizer.indices,
+      latents: quantizer.output,
+      prediction,
+      reconstructionLoss,
+      quantizer,
+      loss: add(reconstructionLoss, quantizer.loss),
+    };
+  }
+
+  // Unit vectors of the A actions (A, Dz): all that play needs from this model.
+  actionCodes(): Tensor {
+    return this.quantizer.normalizedCodes();
+  }
+}
