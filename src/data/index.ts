@@ -16,5 +16,7 @@ export {
 } from './clip-writer.ts';
 export { readActionLabels, readLabelledClips, ActionLabelLineSchema, ACTION_LABELS_FILE, type ActionLabelLine, type LabelledClip, type LabelledClipOptions } from './labels.ts';
 export { findVideoSources, VIDEO_EXTENSIONS, FRAME_EXTENSIONS, type VideoSource, type SkippedInput, type SkipCategory } from './sources.ts';
-export { decodeVideos, type Fit, type FrameFormat } from './decode.ts';
+export { decodeVideos, framesOf, type DecodeResult, type FrameData, type Fit, type FrameFormat } from './decode.ts';
 export { FfmpegMissingError } from './ffmpeg.ts';
+export { writeFileAtomic } from './atomic-file.ts';
+export { runPool } from './pool.ts';
