@@ -4,10 +4,11 @@
 // stop-gradient (dynamics.ts), so each model's loss trains only that model.
 // Validation: LAM codebook usage (codes used of |A|, perplexity; a loud warning when it collapses to one
 // code), dynamics masked-token accuracy on a fixed mask, and a short rollout from one prompt frame with the
-// actions the LAM infers from the real clip, scored by PSNR beside the copy-the-prompt baseline.
+// actions the LAM infers from the real clip, scored by PSNR beside the copy-the-prompt baseline, written as
+// a PNG grid and a GIF.
 import { join } from 'node:path';
 import { Rng, add, concat, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
-import type { ClipBatch } from '../data/index.ts';
+import { writeGif, type ClipBatch } from '../data/index.ts';
 import { codebookUsage, meanPsnr, psnrPerStep } from '../eval/metrics/index.ts';
 import { writeImageGrid } from '../eval/figures/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
@@ -15,7 +16,7 @@ import { DynamicsModel } from '../models/dynamics.ts';
 import { LatentActionModel } from '../models/lam.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { VideoTokenizer } from '../models/tokenizer.ts';
-import { clipTensor, frameOf, framesOf, stepLabel } from './clip-frames.ts';
+import { clipTensor, frameOf, framesOf, mosaic, stepLabel } from './clip-frames.ts';
 import type { Phase, StepLoss, Validation } from './phase.ts';
 import type { RunConfig } from './run-config.ts';
 
@@ -88,6 +89,13 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
       }
 
       const shown = Math.min(SAMPLE_CLIPS, batch);
+      // The GIF plays real clips (top) above their rollouts (bottom), frame by frame.
+      const gifFrames = Array.from({ length: rolloutFrames + 1 }, (_, t) =>
+        mosaic([Array.from({ length: shown }, (_, b) => frameOf(frames, b, t)), Array.from({ length: shown }, (_, b) => frameOf(generated, b, t))]),
+      );
+      const gif = join(samplesDir, `dynamics-${stepLabel(step)}.gif`);
+      const { width, height } = gifFrames[0];
+      await writeGif(gifFrames.map((f) => f.rgb), { width, height, fps: config.model.video.fps, scale: 4 }, gif);
       const rows = Array.from({ length: shown }, (_, b) => [framesOf(frames, b, 0, rolloutFrames + 1), framesOf(generated, b)]).flat();
       const sample = join(samplesDir, `dynamics-${stepLabel(step)}.png`);
       await writeImageGrid(sample, {
@@ -112,7 +120,7 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
           copyPsnr: meanPsnr(copyPsnrs),
         },
         warnings,
-        samples: [sample],
+        samples: [sample, gif],
       };
     },
   };
