@@ -1,17 +1,10 @@
 // `genie env record | play | bench`: the built-in platformer (src/envs). Thin wrappers over src/envs.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { integer } from './options.ts';
 import { benchmarkEnv } from '../envs/benchmark.ts';
 import { POLICY_NAMES, recordSplit, type PolicyName } from '../envs/record.ts';
 import { playInTerminal } from '../envs/terminal-play.ts';
 import type { ClipSelection } from '../envs/clips.ts';
-
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 // The CoinRun data set's conventions: train levels from seed 0 with every clip of each episode,
 // test levels from seed 100000 (unseen) with only each episode's first clip.

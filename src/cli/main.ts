@@ -16,6 +16,7 @@ program
 (await import('./train.ts')).register(program);
 (await import('./runs.ts')).register(program);
 (await import('./eval.ts')).register(program);
+(await import('./play.ts')).register(program);
 
 try {
   await program.parseAsync(process.argv);

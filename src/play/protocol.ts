@@ -1,9 +1,7 @@
 // The WebSocket messages between the play page and the server. Every incoming message is parsed with
 // these schemas; anything else is answered with an error and the session carries on.
 import { z } from 'zod';
-import { SETTINGS_LIMITS } from './session.ts';
-
-const { temperature, maskgitSteps } = SETTINGS_LIMITS;
+import { SETTINGS_LIMITS, maskgitStepsSchema, temperatureSchema } from './session.ts';
 
 export const clientMessage = z.discriminatedUnion('type', [
   z.object({
@@ -18,8 +16,8 @@ export const clientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reset') }),
   z.object({
     type: z.literal('settings'),
-    temperature: z.number().min(temperature.min).max(temperature.max).optional(),
-    maskgitSteps: z.number().int().min(maskgitSteps.min).max(maskgitSteps.max).optional(),
+    temperature: temperatureSchema.optional(),
+    maskgitSteps: maskgitStepsSchema.optional(),
   }),
   z.object({ type: z.literal('legend') }),
 ]);

@@ -2,6 +2,7 @@
 // exact settings of every step, so it can step back to any frame, branch from there, and export a
 // recording that `genie generate --replay` reproduces frame for frame.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Frame, PlayableWorld, Rollout, SampleOptions } from './world.ts';
 
 export interface Settings {
@@ -14,17 +15,26 @@ export interface PlayStep extends Settings {
   action: number;
 }
 
-/** Everything needed to replay a session: `genie generate --replay` reads this. */
-export interface Recording {
-  world: string;
-  seed: number;
-  width: number;
-  height: number;
-  prompt: string; // base64 of the prompt's raw RGB bytes (H, W, 3)
-  steps: PlayStep[];
-}
-
 export const SETTINGS_LIMITS = { temperature: { min: 0, max: 5 }, maskgitSteps: { min: 1, max: 64 } } as const;
+export const temperatureSchema = z.number().min(SETTINGS_LIMITS.temperature.min).max(SETTINGS_LIMITS.temperature.max);
+export const maskgitStepsSchema = z.number().int().min(SETTINGS_LIMITS.maskgitSteps.min).max(SETTINGS_LIMITS.maskgitSteps.max);
+
+/** Everything needed to replay a session: the page exports it, `genie generate --replay` reads it. */
+export const recordingSchema = z.object({
+  world: z.string(),
+  seed: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  prompt: z.string().describe("base64 of the prompt's raw RGB bytes (H, W, 3)"),
+  steps: z.array(
+    z.object({
+      action: z.number().int().nonnegative(),
+      temperature: temperatureSchema,
+      maskgitSteps: maskgitStepsSchema,
+    }),
+  ),
+});
+export type Recording = z.infer<typeof recordingSchema>;
 
 /**
  * The seed of frame `index`: a function of the session seed and the frame's position only, so the same
