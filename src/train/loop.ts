@@ -14,7 +14,7 @@ import { CheckpointFiles, tensorsUnder, withPrefix, type Checkpoint, type Traine
 import { MetricsLog } from './metrics-log.ts';
 import type { Phase } from './phase.ts';
 import { formatDuration, type ProgressReporter } from './progress.ts';
-import type { RunConfig } from './run-config.ts';
+import type { PhaseTrainingConfig, RunConfig } from './run-config.ts';
 import type { StopSignal } from './stop-signal.ts';
 
 export interface TrainPhaseOptions {
@@ -44,11 +44,7 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
   const samplesDir = join(runDir, 'samples');
   mkdirSync(samplesDir, { recursive: true });
 
-  const named = Object.entries(phase.trained).flatMap(([component, module]) =>
-    module.namedParameters().map(([name, t]): [string, Tensor] => [`${component}.${name}`, t]),
-  );
-  const parameters = named.map(([, t]) => t);
-  const optimizer = new AdamW(named, { lr: settings.lr, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay });
+  const { optimizer, parameters } = phaseOptimizer(phase, settings);
   const schedule = cosineSchedule({ peakLr: settings.lr, warmupSteps: settings.warmupSteps, totalSteps: settings.steps, finalFraction: settings.finalLrFraction });
 
   let step = 0;
@@ -122,25 +118,19 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
       const batch = await sampler.next();
       const started = performance.now();
       optimizer.lr = schedule(step);
-      const result = phase.loss(batch);
-      let lossValue = result.loss.item();
-      if (step + 1 === injectNanAtStep) lossValue = NaN;
-      const gradNorm = Number.isFinite(lossValue) ? (backward(result.loss), clipGradNorm(parameters, settings.gradClip)) : NaN;
-      if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
-        optimizer.zeroGrad();
-        const what = Number.isFinite(lossValue) ? `gradient norm is ${gradNorm}` : `loss is ${lossValue}`;
+      const result = optimizerStep(phase, optimizer, parameters, batch, settings.gradClip, step + 1 === injectNanAtStep);
+      if (!result.finite) {
+        const what = Number.isFinite(result.loss) ? `gradient norm is ${result.gradNorm}` : `loss is ${result.loss}`;
         const message = `${phase.name}: ${what} at step ${step + 1}; stopped without saving. Last good checkpoint: ${lastGood ?? 'none (no checkpoint was written)'}`;
         note('diverged', message);
         return outcome('diverged', message);
       }
-      optimizer.step();
-      optimizer.zeroGrad();
       step++;
       phase.afterStep(step);
 
       const seconds = (performance.now() - started) / 1000;
       stepSeconds = Number.isNaN(stepSeconds) ? seconds : 0.9 * stepSeconds + 0.1 * seconds;
-      const terms = Object.fromEntries(Object.entries(result.terms).map(([name, t]) => [name, t.item()]));
+      const { terms, loss: lossValue, gradNorm } = result;
       const peakRssMB = process.resourceUsage().maxRSS / 1024;
       const status = {
         phase: phase.name,
@@ -178,6 +168,38 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
     progress.stop();
     await sampler.close();
   }
+}
+
+// AdamW over the phase's trained components, parameters named `<component>.<name>` (the checkpoint keys).
+export function phaseOptimizer(phase: Phase, settings: PhaseTrainingConfig): { optimizer: AdamW; parameters: Tensor[] } {
+  const named = Object.entries(phase.trained).flatMap(([component, module]) =>
+    module.namedParameters().map(([name, t]): [string, Tensor] => [`${component}.${name}`, t]),
+  );
+  const optimizer = new AdamW(named, { lr: settings.lr, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay });
+  return { optimizer, parameters: named.map(([, t]) => t) };
+}
+
+export interface StepResult {
+  finite: boolean; // false: the loss or the gradient norm was NaN/Inf, and nothing was updated
+  loss: number;
+  gradNorm: number;
+  terms: Record<string, number>;
+  stats: Record<string, number>;
+  frames: number;
+  tokens: number;
+}
+
+// One training step: loss, backward, global-norm clipping, AdamW update (the step bench:train times).
+// `poison` reads the loss as NaN (the GENIE_INJECT_NAN_AT_STEP hook).
+export function optimizerStep(phase: Phase, optimizer: AdamW, parameters: Tensor[], batch: ClipBatch, gradClip: number, poison = false): StepResult {
+  const result = phase.loss(batch);
+  const loss = poison ? NaN : result.loss.item();
+  const gradNorm = Number.isFinite(loss) ? (backward(result.loss), clipGradNorm(parameters, gradClip)) : NaN;
+  const finite = Number.isFinite(loss) && Number.isFinite(gradNorm);
+  if (finite) optimizer.step();
+  optimizer.zeroGrad();
+  const terms = Object.fromEntries(Object.entries(result.terms).map(([name, t]) => [name, t.item()]));
+  return { finite, loss, gradNorm, terms, stats: result.stats, frames: result.frames, tokens: result.tokens };
 }
 
 async function validate(
