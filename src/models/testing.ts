@@ -3,6 +3,7 @@ import { AdamW, Module, Rng, backward, tensor } from '../engine/index.ts';
 import type { Tensor } from '../engine/index.ts';
 import { presets } from './presets.ts';
 import type { ModelConfig } from './config.ts';
+import type { VectorQuantizer } from './vq.ts';
 
 export const tiny: ModelConfig = presets.tiny;
 
@@ -35,8 +36,9 @@ export function maxDifferencePerSlice(a: ArrayLike<number>, b: ArrayLike<number>
   return out;
 }
 
-// Runs `steps` AdamW steps on `loss()`; returns the last loss value.
-export function fit(module: Module, loss: (step: number) => Tensor, steps: number, lr: number): number {
+// Runs `steps` AdamW steps on `loss()`; returns the last loss value. With a quantiser, its dead codes are
+// reset every `resetEvery` steps of its config, as the trainer does.
+export function fit(module: Module, loss: (step: number) => Tensor, steps: number, lr: number, quantizer?: VectorQuantizer): number {
   const optimizer = new AdamW(module.namedParameters(), { lr, weightDecay: 0, beta2: 0.95 });
   let last = Infinity;
   for (let step = 0; step < steps; step++) {
@@ -44,6 +46,7 @@ export function fit(module: Module, loss: (step: number) => Tensor, steps: numbe
     const value = loss(step);
     backward(value);
     optimizer.step();
+    if (quantizer && (step + 1) % quantizer.config.resetEvery === 0) quantizer.resetDeadCodes(new Rng(step));
     last = value.item();
   }
   return last;
