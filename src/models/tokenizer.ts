@@ -57,17 +57,18 @@ export class VideoTokenizer extends Module {
   }
 
   // latents (B, T, N, Dz) -> frames (B, T, H, W, C). With a cache, the latents are the frames after the
-  // cached ones (decoding a generated frame costs only its own tokens); they are appended to it.
-  decodeLatents(latents: Tensor, cache?: KVCache): Tensor {
+  // cached ones (decoding a generated frame costs only its own tokens); `commit` appends them to it.
+  // Like the dynamics cache, it holds at most video.frames frames: the caller starts a new one to slide.
+  decodeLatents(latents: Tensor, cache?: KVCache, commit = true): Tensor {
     const { video, tokenizer } = this.config;
     const x = this.decoder_positions.forward(this.from_latent.forward(latents), cache?.frames ?? 0); // (B, T, N, D)
-    const patches = sigmoid(this.to_pixels.forward(this.decoder.forward(x, cache, true))); // (B, T, N, P*P*C)
+    const patches = sigmoid(this.to_pixels.forward(this.decoder.forward(x, cache, commit))); // (B, T, N, P*P*C)
     return unpatchify(patches, tokenizer.patch, video.height, video.width);
   }
 
   // tokens (B, T, N) -> frames (B, T, H, W, C).
-  decode(tokens: Int32Array, shape: readonly [number, number, number], cache?: KVCache): Tensor {
-    return this.decodeLatents(this.quantizer.lookup(tokens, shape), cache);
+  decode(tokens: Int32Array, shape: readonly [number, number, number], cache?: KVCache, commit = true): Tensor {
+    return this.decodeLatents(this.quantizer.lookup(tokens, shape), cache, commit);
   }
 
   newDecoderCache(): KVCache {
