@@ -60,18 +60,20 @@ function formatCount(x: number): string {
 }
 
 class BarProgress implements ProgressReporter {
-  private readonly bars = new cliProgress.MultiBar({
-    format: '{bar} {status}',
-    stream: process.stdout,
-    barsize: 20,
-    hideCursor: true,
-    // Our own SIGINT handler writes a checkpoint first; the bar must not race it.
-    gracefulExit: false,
-    linewrap: false,
-  });
+  // One multi-bar per phase; between phases (and before the first) notes go straight to stdout.
+  private bars: cliProgress.MultiBar | null = null;
   private bar: cliProgress.SingleBar | null = null;
 
   start(phase: string, step: number, totalSteps: number): void {
+    this.bars = new cliProgress.MultiBar({
+      format: '{bar} {status}',
+      stream: process.stdout,
+      barsize: 20,
+      hideCursor: true,
+      // Our own SIGINT handler writes a checkpoint first; the bar must not race it.
+      gracefulExit: false,
+      linewrap: false,
+    });
     this.bar = this.bars.create(totalSteps, step, { status: `${phase} step ${step}/${totalSteps}` });
   }
 
@@ -80,11 +82,16 @@ class BarProgress implements ProgressReporter {
   }
 
   note(line: string): void {
+    if (!this.bars) return console.log(line);
     this.bars.log(line + '\n');
+    this.bars.update(); // print it now: the bar redraws on a timer that a busy step may hold off
   }
 
   stop(): void {
-    this.bars.stop();
+    this.bars?.update();
+    this.bars?.stop();
+    this.bars = null;
+    this.bar = null;
   }
 }
 
