@@ -98,6 +98,7 @@ function runReference(python: string, sdpa: boolean, steps: number): { ms: numbe
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = machineInfo().load_average_1_5_15;
   const torchPython = findTorchPython();
   const worker = new PythonWorker(torchPython.python, 'bench/torch_worker.py', ['--threads', String(TORCH_THREADS), '--attention', options['torch-attention']]);
   const torchSetup = await worker.hello();
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
     steps_per_round: iters,
     warmup,
     step_ms: Object.fromEntries([...times].map(([name, ms]) => [name, ms.map(round1)])),
+    load_average_at_start: loadAtStart,
     ...machineInfo(),
   };
   const path = writeResult('dynamics', result);

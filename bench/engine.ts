@@ -48,6 +48,7 @@ function blockStep(): void {
 const matmulStep = (): void => void noGrad(() => matmul(a, b));
 
 async function main(): Promise<void> {
+  const loadAtStart = machineInfo().load_average_1_5_15;
   const torchPython = findTorchPython();
   const worker = new PythonWorker(torchPython.python, 'bench/torch_worker.py', ['--threads', String(TORCH_THREADS), '--attention', options['torch-attention']]);
   const torchSetup = await worker.hello();
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     warmup,
     block_ms: { ours: blockTimes.get('ours')!.map(round1), torch: blockTimes.get('torch')!.map(round1) },
     matmul_ms: { ours: matmulTimes.get('ours')!.map(round1), torch: matmulTimes.get('torch')!.map(round1) },
+    load_average_at_start: loadAtStart,
     ...machineInfo(),
   };
   const path = writeResult('engine', result);
