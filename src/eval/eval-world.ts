@@ -56,11 +56,11 @@ export interface EvalWorld {
   readonly defaults: { maskgitSteps: number; temperature: number };
   readonly config: unknown; // the resolved model config, written into report.json as is
   readonly checkpoints: readonly CheckpointFile[];
-  readonly embeddingDim: number; // Dz of the tokenizer's encoder output
+  readonly embeddingDim: number; // Dz of the tokenizer's latent vectors
 
   // Tokenizer round trip: encode, quantise, decode. (B, T) -> (B, T).
   reconstruct(video: VideoBatch): VideoBatch;
-  // The tokenizer encoder's continuous output before quantisation, (B, T, N, Dz).
+  // The tokenizer's latent vector of every token, (B, T, N, Dz): the unit-length code vectors it chose.
   encoderEmbeddings(video: VideoBatch): Float32Array;
   inferActions(video: VideoBatch): ActionInference;
   generate(request: GenerateRequest): VideoBatch; // (B, n)

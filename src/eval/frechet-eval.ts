@@ -5,16 +5,16 @@
 import { imageFrames, videoBatch, type EvalWorld, type VideoBatch } from './eval-world.ts';
 import { clipFrechetDistance, pixelStatisticsExtractor, type ClipFrechetResult, type FeatureExtractor, type VideoClip } from './metrics/index.ts';
 
-// Our own tokenizer's encoder, trained on the same kind of video: per clip, the mean and the standard
-// deviation over all frames and tokens of each of the Dz channels of its continuous (pre-quantisation)
-// output. Sensitive to what the tokenizer learned to encode; blind to what it did not.
+// Our own tokenizer, trained on the same kind of video: per clip, the mean and the standard deviation over
+// all frames and tokens of each of the Dz channels of the code vectors it chose. Sensitive to what the
+// tokenizer learned to encode; blind to what it did not.
 export function tokenizerEmbeddingExtractor(world: EvalWorld, batchSize: number): FeatureExtractor {
   const dim = world.embeddingDim;
   return {
-    id: 'tokenizer-encoder-mean-std',
+    id: 'tokenizer-codes-mean-std',
     description:
-      `per clip: the mean and standard deviation, over all frames and tokens, of each of the ${dim} channels of this ` +
-      `world's tokenizer encoder output before quantisation (${2 * dim} numbers); a substitute for I3D features, so NOT FVD`,
+      `per clip: the mean and standard deviation, over all frames and tokens, of each of the ${dim} channels of the unit-length ` +
+      `code vectors this world's tokenizer chose (${2 * dim} numbers); a substitute for I3D features, so NOT FVD`,
     dim: 2 * dim,
     async extract(clips) {
       const features = new Float64Array(clips.length * 2 * dim);
