@@ -48,7 +48,8 @@ function ourStep(config: RunConfig, phase: Phase): () => void {
   optimizer.lr = settings.lr;
   const batch = randomBatch(config, phase.name, 1);
   return () => {
-    if (!optimizerStep(phase, optimizer, parameters, batch, settings.gradClip).finite) throw new Error(`${phase.name}: non-finite loss in the benchmark step`);
+    const { problem } = optimizerStep(phase, optimizer, parameters, batch, settings.gradClip);
+    if (problem) throw new Error(`${phase.name}: ${problem} in the benchmark step`);
   };
 }
 

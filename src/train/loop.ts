@@ -68,7 +68,6 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
     validationFraction: config.train.validationFraction,
     firstBatch: step,
   });
-  checkResolution(sampler, config, options.dataDir);
   const validationClips = await heldOutClips(options.dataDir, config, settings.validationClips, settings.frames, progress);
 
   const sittingStart = performance.now();
@@ -93,12 +92,8 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
     },
     tensors: checkpointTensors(phase, optimizer),
   });
-  const save = (isBest: boolean): string | null => {
-    const bad = nonFiniteParameter(phase);
-    if (bad) {
-      note('diverged', `${phase.name}: parameter ${bad} is not finite at step ${step}; not saving (last good checkpoint: ${lastGood ?? 'none'})`);
-      return null;
-    }
+  // Only finite states reach here: optimizerStep reports any NaN/Inf before the step counts.
+  const save = (isBest: boolean): string => {
     files.save(snapshot(), isBest);
     lastGood = files.latest;
     lastCheckpointAt = performance.now();
@@ -119,9 +114,8 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
       const started = performance.now();
       optimizer.lr = schedule(step);
       const result = optimizerStep(phase, optimizer, parameters, batch, settings.gradClip, step + 1 === injectNanAtStep);
-      if (!result.finite) {
-        const what = Number.isFinite(result.loss) ? `gradient norm is ${result.gradNorm}` : `loss is ${result.loss}`;
-        const message = `${phase.name}: ${what} at step ${step + 1}; stopped without saving. Last good checkpoint: ${lastGood ?? 'none (no checkpoint was written)'}`;
+      if (result.problem) {
+        const message = `${phase.name}: ${result.problem} at step ${step + 1}; stopped without saving. Last good checkpoint: ${lastGood ?? 'none (no checkpoint was written)'}`;
         note('diverged', message);
         return outcome('diverged', message);
       }
@@ -151,15 +145,11 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
       progress.update(status);
 
       const last = step === settings.steps;
-      let saved = false;
-      if (step % settings.validateEvery === 0 || last) {
-        const improved = await validate(phase, validationClips, step, samplesDir, metrics, progress, best);
-        if (improved) best = improved;
-        if (improved || last) saved = save(improved !== null) !== null;
-      }
+      const improved = step % settings.validateEvery === 0 || last ? await validate(phase, validationClips, step, samplesDir, metrics, progress, best) : null;
+      if (improved) best = improved;
       const { everyMinutes, everySteps } = config.train.checkpoint;
       const due = (everySteps > 0 && step % everySteps === 0) || performance.now() - lastCheckpointAt >= everyMinutes * 60_000;
-      if (!saved && (due || last)) save(false);
+      if (improved || due || last) save(improved !== null);
       // Signal handlers run only when the event loop gets a turn; a step is otherwise all synchronous.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -180,7 +170,7 @@ export function phaseOptimizer(phase: Phase, settings: PhaseTrainingConfig): { o
 }
 
 export interface StepResult {
-  finite: boolean; // false: the loss or the gradient norm was NaN/Inf, and nothing was updated
+  problem: string | null; // a NaN/Inf in the loss, the gradient or (after the update) a parameter
   loss: number;
   gradNorm: number;
   terms: Record<string, number>;
@@ -190,16 +180,21 @@ export interface StepResult {
 }
 
 // One training step: loss, backward, global-norm clipping, AdamW update (the step bench:train times).
+// A non-finite loss or gradient skips the update; a parameter made non-finite by it is reported too.
 // `poison` reads the loss as NaN (the GENIE_INJECT_NAN_AT_STEP hook).
 export function optimizerStep(phase: Phase, optimizer: AdamW, parameters: Tensor[], batch: ClipBatch, gradClip: number, poison = false): StepResult {
   const result = phase.loss(batch);
   const loss = poison ? NaN : result.loss.item();
   const gradNorm = Number.isFinite(loss) ? (backward(result.loss), clipGradNorm(parameters, gradClip)) : NaN;
-  const finite = Number.isFinite(loss) && Number.isFinite(gradNorm);
-  if (finite) optimizer.step();
+  let problem = !Number.isFinite(loss) ? `loss is ${loss}` : !Number.isFinite(gradNorm) ? `gradient norm is ${gradNorm}` : null;
+  if (!problem) {
+    optimizer.step();
+    const bad = nonFiniteParameter(phase);
+    if (bad) problem = `parameter ${bad} is not finite after the update`;
+  }
   optimizer.zeroGrad();
   const terms = Object.fromEntries(Object.entries(result.terms).map(([name, t]) => [name, t.item()]));
-  return { finite, loss, gradNorm, terms, stats: result.stats, frames: result.frames, tokens: result.tokens };
+  return { problem, loss, gradNorm, terms, stats: result.stats, frames: result.frames, tokens: result.tokens };
 }
 
 async function validate(
@@ -251,17 +246,6 @@ function nonFiniteParameter(phase: Phase): string | null {
     for (const [name, t] of module.namedParameters()) if (backend().countNonFinite(t.data) > 0) return `${component}.${name}`;
   }
   return null;
-}
-
-function checkResolution(sampler: ClipSampler, config: RunConfig, dataDir: string): void {
-  const { width, height } = sampler.dataset.index;
-  const { video } = config.model;
-  if (width !== video.width || height !== video.height) {
-    throw new Error(
-      `${dataDir} holds ${width}x${height} frames but model ${config.model.name} expects ${video.width}x${video.height}; ` +
-        `prepare the videos again with --size ${video.width}x${video.height}`,
-    );
-  }
 }
 
 // The same held-out clips at every validation: the first batch of a validation-split sampler. With a

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../engine/index.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
+import { PreparedDataset } from '../data/index.ts';
 import { VideoTokenizer } from '../models/tokenizer.ts';
 import { readCheckpoint, tensorsUnder, type Checkpoint } from './checkpoint.ts';
 import { trainPhase, type PhaseOutcome } from './loop.ts';
@@ -99,7 +100,22 @@ function checkSameTokenizer(config: RunConfig, trained: RunConfig, path: string)
   }
 }
 
+// Before anything is written: the data must be a prepared dataset at the model's resolution.
+async function checkDataset(dir: string, config: RunConfig): Promise<void> {
+  const dataset = await PreparedDataset.open(dir);
+  const { width, height } = dataset.index;
+  dataset.close();
+  const { video } = config.model;
+  if (width !== video.width || height !== video.height) {
+    throw new Error(
+      `${dir} holds ${width}x${height} frames but model ${config.model.name} expects ${video.width}x${video.height}; ` +
+        `prepare the videos again with --size ${video.width}x${video.height}`,
+    );
+  }
+}
+
 async function run(options: TrainRunOptions, config: RunConfig, phase: Phase, resume: Checkpoint | null): Promise<PhaseOutcome> {
+  await checkDataset(options.data, config);
   mkdirSync(options.out, { recursive: true });
   await writeFileAtomic(join(options.out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const settings = config.train[phase.name];
