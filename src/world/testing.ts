@@ -8,8 +8,9 @@ import { resolveRunConfig } from '../train/index.ts';
 import { packWorld, type WorldWeights } from './pack.ts';
 import type { RgbFrame, WorldManifest } from './world-folder.ts';
 
-export function tinyWorldWeights(seed = 0): WorldWeights {
-  const config = resolveRunConfig('tiny');
+/** Freshly initialised weights of a preset's three models (tests, and benchmarks where speed is all that counts). */
+export function freshWorldWeights(preset = 'tiny', seed = 0): WorldWeights {
+  const config = resolveRunConfig(preset);
   const rng = new Rng(seed);
   const components = {
     tokenizer: new VideoTokenizer(config.model, rng),
@@ -37,7 +38,7 @@ export function testFrame(width: number, height: number, index = 0): RgbFrame {
 }
 
 export async function makeTinyWorld(out: string, keyMap: WorldManifest['keyMap'] = { ArrowRight: { action: 1, label: 'right' } }): Promise<WorldWeights> {
-  const weights = tinyWorldWeights();
+  const weights = freshWorldWeights();
   const { width, height } = weights.config.model.video;
   await packWorld(weights, { out, name: 'tiny test world', keyMap, examples: [testFrame(width, height, 0), testFrame(width, height, 1)] });
   return weights;

@@ -1,0 +1,80 @@
+// npm run bench:play: how fast a world plays. One session generates a 64-frame rollout at the world's
+// default settings (25 MaskGIT steps unless the world says otherwise) with the KV cache, timing each
+// frame as the play page sees it (generation + decoding to pixels). Reports frames/s, per-frame latency
+// p50/p95 and peak RSS; writes bench/results/play.json.
+//
+//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu]
+// Without --world it plays the shipped world; where that does not exist yet it plays freshly initialised
+// weights of --preset (speed does not depend on the weights; the result says which was used).
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SHIPPED_WORLD } from '../src/cli/play.ts';
+import { Rng } from '../src/engine/index.ts';
+import { playableWorld } from '../src/play/playable-world.ts';
+import { PlaySession } from '../src/play/session.ts';
+import { packWorld } from '../src/world/pack.ts';
+import { freshWorldWeights, testFrame } from '../src/world/testing.ts';
+import { loadWorld } from '../src/world/world-folder.ts';
+import { machineInfo, median, round1, runBench, writeResult } from './harness.ts';
+
+const TARGET_FPS = 20;
+const WARMUP_FRAMES = 3;
+
+const { values: options } = parseArgs({
+  options: {
+    world: { type: 'string' },
+    frames: { type: 'string', default: '64' },
+    preset: { type: 'string', default: 'cpu' },
+  },
+});
+
+async function worldFolder(): Promise<{ dir: string; weights: string }> {
+  if (options.world) return { dir: options.world, weights: 'trained (--world)' };
+  if (existsSync(SHIPPED_WORLD)) return { dir: SHIPPED_WORLD, weights: 'trained (shipped world)' };
+  const dir = mkdtempSync(join(tmpdir(), 'genie-bench-play-'));
+  const weights = freshWorldWeights(options.preset);
+  await packWorld(weights, { out: dir, name: `${options.preset} preset, untrained`, keyMap: {}, examples: [] });
+  return { dir, weights: `untrained ${options.preset} preset (no shipped world yet; speed does not depend on the weights)` };
+}
+
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+runBench(async () => {
+  const frames = Number(options.frames);
+  const source = await worldFolder();
+  const world = playableWorld(await loadWorld(source.dir));
+  console.log(`bench:play: ${world.name} (${source.weights}), ${world.width}x${world.height}, ${world.numActions} actions, ` +
+    `${world.defaults.maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}`);
+  const session = new PlaySession(world, 0, WARMUP_FRAMES + frames + 1);
+  session.start(world.examples[0] ?? testFrame(world.width, world.height));
+  const rng = new Rng(1);
+  for (let i = 0; i < WARMUP_FRAMES; i++) session.act(rng.int(world.numActions));
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const t0 = performance.now();
+    session.act(rng.int(world.numActions));
+    latencies.push(performance.now() - t0);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const result = {
+    world: world.name,
+    weights: source.weights,
+    frames,
+    maskgit_steps: world.defaults.maskgitSteps,
+    frames_per_s: round1(frames / seconds),
+    latency_ms_p50: round1(percentile(latencies, 50)),
+    latency_ms_p95: round1(percentile(latencies, 95)),
+    latency_ms_median: round1(median(latencies)),
+    peak_rss_mb: round1(process.resourceUsage().maxRSS / 1024),
+    target_frames_per_s: TARGET_FPS,
+    machine: machineInfo(),
+  };
+  console.log(`  ${result.frames_per_s} frames/s (target ${TARGET_FPS}), latency p50 ${result.latency_ms_p50} ms, p95 ${result.latency_ms_p95} ms, peak RSS ${result.peak_rss_mb} MB`);
+  console.log(`  wrote ${writeResult('play', result)}`);
+});
