@@ -9,30 +9,31 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Command } from 'commander';
 import { register } from '../src/cli/eval.ts';
-import { Rng, mul, type Tensor } from '../src/engine/index.ts';
+import { mul } from '../src/engine/index.ts';
 import { loadEvalWorld, readReport, runEval } from '../src/eval/index.ts';
 import { temporaryFolder, writeBlockSplit } from '../src/eval/testing.ts';
-import { DynamicsModel } from '../src/models/dynamics.ts';
-import { LatentActionModel } from '../src/models/lam.ts';
-import { VideoTokenizer } from '../src/models/tokenizer.ts';
-import { resolveRunConfig, writeCheckpoint } from '../src/train/index.ts';
+import { writeCheckpoint } from '../src/train/index.ts';
+import { packWorld } from '../src/world/pack.ts';
+import { freshWorldWeights } from '../src/world/testing.ts';
 
 const root = temporaryFolder('tiny');
 let split: string;
 
-// A phase-2 checkpoint of randomly initialised tiny models; `actionScale` multiplies the dynamics model's
-// action embedding (0: a world whose dynamics ignores its actions).
-function writeTinyWorld(dir: string, actionScale = 1): string {
-  const config = resolveRunConfig('tiny');
-  const rng = new Rng(7);
-  const models = { tokenizer: new VideoTokenizer(config.model, rng), lam: new LatentActionModel(config.model, rng), dynamics: new DynamicsModel(config.model, rng) };
-  const tensors: Record<string, Tensor> = {};
-  for (const [component, module] of Object.entries(models)) {
-    for (const [name, t] of Object.entries(module.stateDict())) tensors[`model.${component}.${name}`] = name.startsWith('action_embed') && component === 'dynamics' ? mul(t, actionScale) : t;
+// Randomly initialised tiny models whose dynamics action embedding is multiplied by `actionScale` (0: a
+// world whose dynamics ignores its actions), packed as a world folder (what `genie play` loads) or, with
+// `asRun`, saved as the dynamics.safetensors of a training run folder.
+async function writeTinyWorld(dir: string, actionScale: number, asRun = false): Promise<string> {
+  const weights = freshWorldWeights('tiny', 7);
+  for (const name of Object.keys(weights.tensors)) {
+    if (name.startsWith('model.dynamics.action_embed.')) weights.tensors[name] = mul(weights.tensors[name], actionScale);
   }
   mkdirSync(dir, { recursive: true });
+  if (!asRun) {
+    await packWorld(weights, { out: dir, name: 'tiny eval world', keyMap: {}, examples: [] });
+    return dir;
+  }
   const trainer = { optimizerStep: 0, rngs: {}, nextBatch: 0, best: null, elapsedSeconds: 0 };
-  writeCheckpoint(join(dir, 'dynamics.safetensors'), { phase: 'dynamics', step: 0, config, trainer, tensors });
+  writeCheckpoint(join(dir, 'dynamics.safetensors'), { phase: 'dynamics', step: 0, config: weights.config, trainer, tensors: weights.tensors });
   return dir;
 }
 
@@ -60,13 +61,14 @@ describe('genie eval on a tiny world', () => {
   });
 
   it('writes a report from the command line, and compares two reports', async () => {
-    const world = writeTinyWorld(join(root, 'world'), 50);
+    const world = await writeTinyWorld(join(root, 'world'), 50);
     const out = join(root, 'report');
-    const run = genie('eval', '--world', world, '--data', split, '--out', out, '--batch', '3', '--starts', '0,2', '--seed', '1');
-    assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /rollout PSNR \d+\.\d\d dB \(copy baseline \d+\.\d\d\)/);
+    const cli = genie('eval', '--world', world, '--data', split, '--out', out, '--batch', '3', '--starts', '0,2', '--seed', '1');
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /rollout PSNR \d+\.\d\d dB \(copy baseline \d+\.\d\d\)/);
     const report = await readReport(out);
     assert.equal(report.world.numActions, 4);
+    assert.equal(report.world.name, 'tiny eval world (step 0)');
     assert.equal(report.world.checkpoints.length, 1);
     assert.match(report.world.checkpoints[0].sha256, /^[0-9a-f]{64}$/);
     assert.equal(report.settings.maskgitSteps, 4); // the tiny preset's
@@ -82,7 +84,8 @@ describe('genie eval on a tiny world', () => {
     assert.ok(report.controllability.deltaPsnrPerStep.some((d) => d !== 0), 'a world that uses its actions scores Delta_t PSNR != 0');
 
     const again = join(root, 'report-seed-2');
-    await evalCommand('--world', join(world, 'dynamics.safetensors'), '--data', split, '--out', again, '--batch', '3', '--starts', '0,2', '--seed', '2', '--maskgit-steps', '2');
+    const runFolder = await writeTinyWorld(join(root, 'run'), 50, true);
+    await evalCommand('--world', join(runFolder, 'dynamics.safetensors'), '--data', split, '--out', again, '--batch', '3', '--starts', '0,2', '--seed', '2', '--maskgit-steps', '2');
     const compared = genie('eval', '--compare', out, again);
     assert.equal(compared.status, 0, compared.stderr);
     assert.match(compared.stdout, /^measure\s+A: report\s+B: report-seed-2/);
@@ -91,7 +94,8 @@ describe('genie eval on a tiny world', () => {
   });
 
   it('scores Delta_t PSNR exactly 0 for the world whose dynamics ignores its actions', async () => {
-    const world = await loadEvalWorld(writeTinyWorld(join(root, 'deaf'), 0));
+    const world = await loadEvalWorld(await writeTinyWorld(join(root, 'deaf'), 0, true));
+    assert.match(world.name, /^tiny step 0 \(deaf\)$/);
     const report = await runEval(world, { worldDir: join(root, 'deaf'), dataDir: split, outDir: join(root, 'deaf-report'), clips: 2, batchSize: 2 });
     assert.deepEqual(report.controllability.deltaPsnrPerStep, new Array(10).fill(0));
   });

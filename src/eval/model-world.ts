@@ -6,20 +6,12 @@
 // as training did. The LAM and the dynamics model see at most the context window (model.video.frames);
 // the generator slides its window by itself.
 import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
-import type { DynamicsModel } from '../models/dynamics.ts';
-import type { LatentActionModel } from '../models/lam.ts';
-import { FrameGenerator } from '../models/sample.ts';
-import type { VideoTokenizer } from '../models/tokenizer.ts';
 import { tokensPerFrame } from '../models/index.ts';
+import { FrameGenerator } from '../models/sample.ts';
 import type { RunConfig } from '../train/index.ts';
 import { tokenizeInChunks } from '../train/phase-dynamics.ts';
+import type { WorldModels } from '../world/world-folder.ts';
 import { joinFrames, sliceFrames, videoBatch, type CheckpointFile, type EvalWorld, type GenerateRequest, type VideoBatch } from './eval-world.ts';
-
-export interface WorldModels {
-  tokenizer: VideoTokenizer;
-  lam: LatentActionModel;
-  dynamics: DynamicsModel;
-}
 
 export function modelWorld(models: WorldModels, config: RunConfig, provenance: { name: string; checkpoints: CheckpointFile[] }): EvalWorld {
   const { tokenizer, lam, dynamics } = models;
