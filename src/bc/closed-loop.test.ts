@@ -21,14 +21,14 @@ test("replaying the expert's actions reaches the coin in the same number of step
     const episode = playEpisode(env, level, new ExpertPolicy());
     assert.equal(episode.end, 'goal');
     const [outcome] = playClosedLoop(replayAgent(episode.actions), [level], { size: SIZE, maxSteps: 1000, seed: 0 });
-    assert.deepEqual(outcome, { seed: level, end: 'goal', steps: episode.actions.length });
+    assert.deepEqual(outcome, { seed: level, end: 'goal', steps: episode.actions.length, progress: 1 });
   }
 });
 
 test('standing still never reaches the coin; maxSteps cuts episodes short as timeouts', () => {
   const noop: Agent = { historyFrames: 2, act: (histories) => histories.map(() => 0) };
   const outcomes = playClosedLoop(noop, LEVELS, { size: SIZE, maxSteps: 30, seed: 0 });
-  for (const o of outcomes) assert.ok(o.end !== 'goal' && o.steps <= 30, JSON.stringify(o));
+  for (const o of outcomes) assert.ok(o.end !== 'goal' && o.steps <= 30 && o.progress === 0, JSON.stringify(o));
   const summary = summariseOutcomes(outcomes);
   assert.equal(summary.success.successes, 0);
   assert.equal(summary.meanStepsToCoin, null);

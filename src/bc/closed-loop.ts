@@ -3,7 +3,7 @@
 // coin (success), a hazard or fall, the environment's own time limit, or `maxSteps`. All episodes of an
 // evaluation advance together, so a network agent scores one batch per step.
 import { noGrad, Rng, softmax } from '../engine/index.ts';
-import { NUM_ACTIONS, PlatformerEnv, type EpisodeEnd } from '../envs/platformer/index.ts';
+import { NUM_ACTIONS, PlatformerEnv, spawnBody, type EpisodeEnd, type Level } from '../envs/platformer/index.ts';
 import { wilsonInterval, type RateInterval } from './confidence.ts';
 import { historyAt, historyBatch } from './history.ts';
 import type { PolicyNet } from './policy-net.ts';
@@ -44,6 +44,9 @@ export interface EpisodeOutcome {
   seed: number; // the level
   end: EpisodeEnd; // 'timeout' also when maxSteps cut the episode short
   steps: number;
+  // How far right the agent got, from its start (0) to the coin (1): partial credit that tells apart
+  // policies which all fail, e.g. early in training.
+  progress: number;
 }
 
 export interface ClosedLoopOptions {
@@ -56,7 +59,7 @@ export function playClosedLoop(agent: Agent, levelSeeds: readonly number[], opti
   if (!(Number.isInteger(options.maxSteps) && options.maxSteps >= 1)) throw new Error(`playClosedLoop: maxSteps must be a positive integer, got ${options.maxSteps}`);
   const episodes = levelSeeds.map((seed) => {
     const env = new PlatformerEnv({ size: options.size });
-    return { seed, env, recent: [env.reset(seed)], rng: new Rng(streamSeed(options.seed, seed)), steps: 0, end: null as EpisodeEnd | null };
+    return { seed, env, recent: [env.reset(seed)], rng: new Rng(streamSeed(options.seed, seed)), steps: 0, end: null as EpisodeEnd | null, progress: 0 };
   });
   for (;;) {
     const active = episodes.filter((e) => e.end === null);
@@ -65,19 +68,21 @@ export function playClosedLoop(agent: Agent, levelSeeds: readonly number[], opti
     active.forEach((e, i) => {
       const { frame, done, info } = e.env.step(actions[i]);
       e.steps++;
+      e.progress = done && info.episodeEnd === 'goal' ? 1 : progressOf(info.level, info.body.x);
       if (done) e.end = info.episodeEnd;
       else if (e.steps >= options.maxSteps) e.end = 'timeout';
       e.recent.push(frame);
       if (e.recent.length > agent.historyFrames) e.recent.shift();
     });
   }
-  return episodes.map(({ seed, end, steps }) => ({ seed, end: end as EpisodeEnd, steps }));
+  return episodes.map(({ seed, end, steps, progress }) => ({ seed, end: end as EpisodeEnd, steps, progress }));
 }
 
 export interface EvaluationSummary {
   success: RateInterval; // coin reached, with the 95% Wilson interval over levels
   ends: Record<EpisodeEnd, number>;
   meanStepsToCoin: number | null; // over the successful episodes
+  meanProgress: number;
 }
 
 export function summariseOutcomes(outcomes: readonly EpisodeOutcome[]): EvaluationSummary {
@@ -88,7 +93,13 @@ export function summariseOutcomes(outcomes: readonly EpisodeOutcome[]): Evaluati
     success: wilsonInterval(ends.goal, outcomes.length),
     ends,
     meanStepsToCoin: wins.length ? wins.reduce((s, o) => s + o.steps, 0) / wins.length : null,
+    meanProgress: outcomes.reduce((s, o) => s + o.progress, 0) / outcomes.length,
   };
+}
+
+function progressOf(level: Level, x: number): number {
+  const start = spawnBody(level).x;
+  return Math.min(1, Math.max(0, (x - start) / (level.coin.x - start)));
 }
 
 // One stream per (evaluation seed, level): independent of which agent plays and of the batch it is in.

@@ -14,8 +14,6 @@ export interface PolicyTraining {
   seed: number; // minibatch draws
 }
 
-export const DEFAULT_POLICY_TRAINING: Omit<PolicyTraining, 'seed'> = { steps: 1500, batchSize: 64, lr: 1e-3, weightDecay: 0.01 };
-
 // One frame sequence of an episode: frames[i] was seen before step i.
 export interface FrameSequence {
   frames: readonly Uint8Array[];
@@ -75,8 +73,11 @@ export function trainPolicy(
   return { losses, finalLoss: tail.reduce((s, v) => s + v, 0) / tail.length };
 }
 
-// The share of `examples` whose label is the policy's most likely class (an offline check on held-out steps).
-export function policyAccuracy(net: PolicyNet, episodes: readonly FrameSequence[], examples: readonly LabelledStep[], batchSize = 256): number {
+// The share of `examples` whose label the policy's most likely class gives, read through `toReal` when
+// the classes are latent actions and the labels real ones (an offline check on held-out expert steps).
+export function policyAccuracy(net: PolicyNet, episodes: readonly FrameSequence[], examples: readonly LabelledStep[], toReal?: readonly number[]): number {
+  if (examples.length === 0) throw new Error('policyAccuracy: no labelled steps to score');
+  const batchSize = 256;
   let correct = 0;
   for (let start = 0; start < examples.length; start += batchSize) {
     const batch = examples.slice(start, start + batchSize);
@@ -85,7 +86,7 @@ export function policyAccuracy(net: PolicyNet, episodes: readonly FrameSequence[
       const row = logits.data.subarray(b * net.classes, (b + 1) * net.classes);
       let best = 0;
       for (let c = 1; c < net.classes; c++) if (row[c] > row[best]) best = c;
-      if (best === example.label) correct++;
+      if ((toReal ? toReal[best] : best) === example.label) correct++;
     });
   }
   return correct / examples.length;
