@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openWorld, playClosedLoop, randomAgent, runBcExperiment, type BcResult, type BcSettings } from '../src/bc/index.ts';
-import type { EvalWorld } from '../src/eval/index.ts';
+import { playClosedLoop, randomAgent, runBcExperiment, type BcResult, type BcSettings } from '../src/bc/index.ts';
+import { loadEvalWorld, type EvalWorld } from '../src/eval/index.ts';
 import { makeTinyWorld } from '../src/world/testing.ts';
 
 const SETTINGS: BcSettings = {
@@ -28,7 +28,7 @@ let result: BcResult;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'genie-bc-'));
   await makeTinyWorld(dir);
-  world = await openWorld(dir);
+  world = await loadEvalWorld(dir);
   result = runBcExperiment(world, SETTINGS);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

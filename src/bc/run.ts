@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { StopSignal, type ProgressReporter } from '../train/index.ts';
 import { runBcExperiment, type BcSettings } from './experiment.ts';
 import { BC_FORMAT, REPORT_NOTES, writeBcReport, type BcReport } from './report.ts';
-import { openWorld, trainWorld, type WorldTraining } from './world-source.ts';
+import { loadEvalWorld } from '../eval/index.ts';
+import { trainWorld, type WorldTraining } from './world-source.ts';
 
 export interface BcRunOptions {
   out: string;
@@ -16,7 +17,7 @@ export interface BcRunOptions {
 export async function runBc(options: BcRunOptions): Promise<{ report: BcReport; json: string; figure: string }> {
   mkdirSync(options.out, { recursive: true });
   const source = 'path' in options.world ? options.world.path : await trainWorldStoppable({ ...options.world, out: options.out, progress: options.progress });
-  const world = await openWorld(source);
+  const world = await loadEvalWorld(source);
   options.progress.note(`world: ${world.name}, ${world.numActions} latent actions, ${world.width}x${world.height} frames`);
   const result = runBcExperiment(world, options.settings, (line) => options.progress.note(line));
   const report: BcReport = {

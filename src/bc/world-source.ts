@@ -1,20 +1,11 @@
-// The world whose LAM labels the expert videos: an existing one (a world folder, a run folder or a phase-2
-// checkpoint), or one trained here on random-policy videos of the platformer with the normal pipeline
-// (genie env record -> genie data prepare -> genie train all), so no action label reaches the world.
+// A world for the behaviour-cloning experiment trained on random-policy videos of the platformer with the
+// normal pipeline (genie env record -> genie data prepare -> genie train all), so no action label reaches
+// it. Existing worlds (world folders, run folders, phase-2 checkpoints) are opened by eval's loadEvalWorld.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { prepareDataset } from '../data/index.ts';
 import { recordSplit, type PolicyName } from '../envs/record.ts';
-import { loadEvalWorld, modelWorld, type EvalWorld } from '../eval/index.ts';
 import { readCheckpoint, trainAll, resolveRunConfig, type ProgressReporter, type StopSignal } from '../train/index.ts';
-import { loadWorld, WORLD_MANIFEST } from '../world/world-folder.ts';
-
-export async function openWorld(path: string): Promise<EvalWorld> {
-  if (!existsSync(join(path, WORLD_MANIFEST))) return loadEvalWorld(path); // a run folder or a checkpoint file
-  const world = await loadWorld(path);
-  const { path: file, sha256, bytes } = world.checkpoint;
-  return modelWorld(world.models, world.config, { name: world.manifest.name, checkpoints: [{ component: 'tokenizer+lam+dynamics', path: file, sha256, bytes }] });
-}
 
 export interface WorldTraining {
   out: string; // OUT/world-data (videos, prepared cache) and OUT/world (the training run) go here
