@@ -1,6 +1,6 @@
 // End to end through the `genie train` CLI as child processes, on the tiny preset and a few ffmpeg testsrc
 // videos: SIGKILL at any moment then --resume reproduces an uninterrupted run step for step (both phases);
-// SIGINT writes a checkpoint and exits cleanly; a NaN loss stops without overwriting the last good
+// SIGINT and SIGTERM write a checkpoint and exit cleanly; a NaN loss stops without overwriting the last good
 // checkpoint; a checkpoint alone rebuilds the models and generates frames.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -107,19 +107,27 @@ test('SIGKILL in either phase, then --resume: the same losses step for step as a
   assert.deepEqual(readdirSync(join(killed, 'checkpoints')), readdirSync(join(whole, 'checkpoints')));
 });
 
-test('SIGINT writes a checkpoint at the step it stopped and exits with status 130; --resume finishes', async () => {
-  const run = join(root, 'sigint');
-  const stopped = await genie(['tokenizer', '--data', data, '--out', run, '--config', 'tiny', ...SETTINGS], {
+test('SIGINT and SIGTERM write a checkpoint at the step they stopped and exit with 130 and 143; --resume finishes', async () => {
+  const run = join(root, 'signals');
+  const latestStep = () => readCheckpoint(join(run, 'tokenizer.safetensors')).step;
+  const interrupted = await genie(['tokenizer', '--data', data, '--out', run, '--config', 'tiny', ...SETTINGS], {
     onLine: killAfter(/tokenizer step 2\//, 'SIGINT'),
   }).done;
-  assert.equal(stopped.code, 130, stopped.stderr);
-  const lastStep = trainRecords(run).at(-1)!.step;
-  assert.ok(lastStep < 16);
-  assert.match(stopped.stdout, new RegExp(`stopped by SIGINT at step ${lastStep}; checkpoint .*tokenizer\\.safetensors; continue with --resume`));
-  assert.equal(readCheckpoint(join(run, 'tokenizer.safetensors')).step, lastStep);
+  assert.equal(interrupted.code, 130, interrupted.stderr);
+  const first = trainRecords(run).at(-1)!.step;
+  assert.ok(first < 16);
+  assert.match(interrupted.stdout, new RegExp(`stopped by SIGINT at step ${first}; checkpoint .*tokenizer\\.safetensors; continue with --resume`));
+  assert.equal(latestStep(), first);
+
+  const terminated = await genie(['tokenizer', '--data', data, '--out', run, '--resume'], { onLine: killAfter(/tokenizer step \d+\//, 'SIGTERM') }).done;
+  assert.equal(terminated.code, 143, terminated.stderr);
+  const second = trainRecords(run).at(-1)!.step;
+  assert.ok(second > first && second < 16, `stopped at ${second}`);
+  assert.equal(latestStep(), second);
+
   const resumed = await genie(['tokenizer', '--data', data, '--out', run, '--resume']).done;
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.equal(readCheckpoint(join(run, 'tokenizer.safetensors')).step, 16);
+  assert.equal(latestStep(), 16);
 });
 
 test('a NaN loss stops the run naming the step and the last good checkpoint, which is not overwritten', async () => {
