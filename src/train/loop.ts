@@ -66,7 +66,7 @@ export async function trainPhase(options: TrainPhaseOptions): Promise<PhaseOutco
     seed: config.train.seed,
     split: 'train',
     validationFraction: config.train.validationFraction,
-    firstBatch: step,
+    firstBatch: options.resume?.trainer.nextBatch ?? 0, // batch k is a function of (seed, k): resuming at k continues the sequence
   });
   const validationClips = await heldOutClips(options.dataDir, config, settings.validationClips, settings.frames, progress);
 
