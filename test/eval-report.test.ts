@@ -49,9 +49,12 @@ describe('genie eval pipeline on a fake world', () => {
 
   it('writes report.md with tables, the published figures labelled as such, and every figure as a PNG', () => {
     const markdown = readFileSync(join(root, 'shift', 'report.md'), 'utf8');
-    for (const text of ['## Summary', 'Published figures were measured by their authors', '25.51 (GenieRedux (LAM actions)', 'NOT FVD', '| t | PSNR LAM |', 'Delta_t PSNR at t=4']) {
+    for (const text of ['## Summary', 'Published figures were measured by their authors', '25.51 (GenieRedux (LAM actions)', 'NOT FVD', '| t | PSNR LAM |', 'Delta_t PSNR at t=4', '| tokenizer PSNR >= 28 dB | 100.00 dB | yes |']) {
       assert.ok(markdown.includes(text), `report.md lacks '${text}'`);
     }
+    // The fake world's rollouts drift away while its clips barely move, so it must fail the copy-baseline floor.
+    assert.ok(shifting.dynamics.lamActions.psnr < shifting.dynamics.copyPrompt.psnr);
+    assert.match(markdown, /\| rollout PSNR above the copy-the-prompt baseline \(the aim\) \| -\d+\.\d\d dB \| NO \|/);
     for (const name of ['psnrPerStep', 'ssimPerStep', 'deltaPsnr', 'cooccurrence', 'tokenizer', 'rollouts', 'actionGrid']) {
       const path = join(root, 'shift', shifting.figures[name]);
       assert.ok(existsSync(path) && path.endsWith('.png'), `figure ${name} missing`);

@@ -50,6 +50,10 @@ ${markdownTable(['measure', 'this world', 'samples', 'published figures'], [
     ['Generation speed (frames/s)', fixed(speed.generationFramesPerSecond), `${speed.generatedFrames} frames in ${fixed(speed.generationSeconds, 1)} s`, ''],
   ])}`);
 
+  sections.push(`## Quality floors of the shipped world (issue 5)
+
+${markdownTable(['floor', 'this world', 'met'], qualityFloors(report).map((f) => [f.floor, f.value, f.met ? 'yes' : 'NO']))}`);
+
   sections.push(`## Tokenizer
 
 Every frame of the ${data.clips} clips, encoded and decoded in consecutive windows of ${tokenizer.windowFrames} frames: PSNR ${fixed(tokenizer.psnr)} dB, SSIM ${fixed(tokenizer.ssim, 3)} (Gaussian-window SSIM, per RGB channel, then averaged).
@@ -109,12 +113,25 @@ Criterion: ${report.keyMap.criterion} (minSupport ${report.keyMap.minSupport}). 
 
 ${markdownTable(['role', 'latent', 'lift', 'P(role|latent)', 'P(role)', 'support', 'distinct'], keyRows)}`);
 
-  const sectionTimes = Object.entries(speed.sectionSeconds).map(([name, s]) => `${name} ${fixed(s, 1)} s`).join(', ');
+  const sectionTimes = Object.entries(speed.sectionSeconds).map(([name, s]) => `${name} ${fixed(s, 1)} s / ${fixed(speed.sectionCpuSeconds[name], 1)} CPU s`).join(', ');
   sections.push(`## Speed and provenance
 
-Generation: ${fixed(speed.generationFramesPerSecond)} frames/s (${speed.generatedFrames} frames, ${settings.maskgitSteps} MaskGIT steps each). Whole eval: ${fixed(speed.totalSeconds, 1)} s (${sectionTimes}).
+Generation: ${fixed(speed.generationFramesPerSecond)} frames/s (${speed.generatedFrames} frames, ${settings.maskgitSteps} MaskGIT steps each). Whole eval: ${fixed(speed.totalSeconds, 1)} s wall on ${settings.threads} engine threads (${sectionTimes}; CPU seconds count every thread).
 
 ${markdownTable(['checkpoint', 'sha256', 'bytes'], world.checkpoints.map((c) => [`${c.component}: \`${c.path}\``, `\`${c.sha256}\``, String(c.bytes)]))}`);
 
   return `${sections.join('\n\n')}\n`;
+}
+
+// The shipped world's quality floors (issue 5), checked on this report's numbers.
+export function qualityFloors(report: EvalReport): { floor: string; value: string; met: boolean }[] {
+  const { tokenizer, dynamics, lam, controllability } = report;
+  const rarest = Math.min(...lam.codebook.fractions);
+  return [
+    { floor: 'tokenizer PSNR >= 28 dB', value: `${fixed(tokenizer.psnr)} dB`, met: tokenizer.psnr >= 28 },
+    { floor: 'rollout PSNR (LAM actions) >= 18 dB', value: `${fixed(dynamics.lamActions.psnr)} dB`, met: dynamics.lamActions.psnr >= 18 },
+    { floor: 'rollout PSNR above the copy-the-prompt baseline (the aim)', value: `${fixed(dynamics.lamActions.psnr - dynamics.copyPrompt.psnr)} dB`, met: dynamics.lamActions.psnr > dynamics.copyPrompt.psnr },
+    { floor: 'every latent action >= 3% of transitions', value: `rarest ${fixed(100 * rarest, 1)}%`, met: rarest >= 0.03 },
+    { floor: `Delta_t PSNR at t=${controllability.t} > 0.5 dB`, value: `${fixed(controllability.deltaPsnr)} dB`, met: controllability.deltaPsnr > 0.5 },
+  ];
 }

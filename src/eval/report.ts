@@ -95,6 +95,7 @@ export const evalReportSchema = z.object({
     generationFramesPerSecond: z.number(),
     totalSeconds: z.number(),
     sectionSeconds: z.record(z.string(), z.number()),
+    sectionCpuSeconds: z.record(z.string(), z.number()), // user + system, all threads
   }),
   keyMap: z.object({
     keys: z.record(z.string(), z.object({ action: count, label: z.string() })),

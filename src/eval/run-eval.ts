@@ -36,12 +36,18 @@ export async function runEval(world: EvalWorld, options: EvalOptions): Promise<E
   const log = options.log ?? (() => {});
   const began = performance.now();
   const sectionSeconds: Record<string, number> = {};
+  // CPU seconds (all threads) beside wall seconds: on a shared machine the wall time says as much about
+  // the neighbours as about the eval.
+  const sectionCpuSeconds: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => T | Promise<T>): Promise<T> => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     log(`${name}...`);
     const result = await work();
     sectionSeconds[name] = (performance.now() - started) / 1000;
-    log(`${name}: ${sectionSeconds[name].toFixed(1)} s`);
+    const used = process.cpuUsage(cpu);
+    sectionCpuSeconds[name] = (used.user + used.system) / 1e6;
+    log(`${name}: ${sectionSeconds[name].toFixed(1)} s (${sectionCpuSeconds[name].toFixed(1)} CPU s)`);
     return result;
   };
   const settings = {
@@ -99,6 +105,7 @@ export async function runEval(world: EvalWorld, options: EvalOptions): Promise<E
       generationFramesPerSecond: generation.framesPerSecond,
       totalSeconds: 0, // set below, once the figures are written
       sectionSeconds,
+      sectionCpuSeconds,
     },
     keyMap,
     published: [...PUBLISHED_FIGURES],
