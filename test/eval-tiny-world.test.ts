@@ -39,7 +39,7 @@ async function writeTinyWorld(dir: string, actionScale: number, asRun = false): 
 
 // The eval command in this process (no start-up cost): errors are thrown, not printed.
 async function evalCommand(...args: string[]): Promise<void> {
-  const program = new Command().exitOverride();
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
   register(program);
   const quiet = console.error;
   console.error = () => {};
@@ -102,8 +102,8 @@ describe('genie eval on a tiny world', () => {
 
   it('explains what is wrong with bad arguments', async () => {
     await assert.rejects(evalCommand('--world', join(root, 'nowhere'), '--data', split, '--out', join(root, 'x')), /--world .*nowhere: no such file or folder/);
-    await assert.rejects(evalCommand('--world', join(root, 'world'), '--out', join(root, 'x')), /--data is required/);
-    await assert.rejects(evalCommand('--world', join(root, 'world'), '--data', split, '--out', join(root, 'x'), '--starts', '0,x'), /--starts: expected frame numbers such as 0,40,80, got '0,x'/);
+    await assert.rejects(evalCommand('--world', join(root, 'world'), '--out', join(root, 'x')), /--data is required \(or --compare A B\)/);
+    await assert.rejects(evalCommand('--world', join(root, 'world'), '--data', split, '--out', join(root, 'x'), '--starts', '0,x'), /option '--starts <frames>' argument '0,x' is invalid\. expected frame numbers such as 0,40,80/);
     await assert.rejects(evalCommand('--compare', join(root, 'report')), /--compare takes two report folders, got 1/);
   });
 });
