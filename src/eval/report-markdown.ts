@@ -4,11 +4,13 @@ import { PUBLISHED_NOTE, publishedFor, type PublishedMetric } from './published.
 import type { EvalReport } from './report.ts';
 
 export function fixed(value: number | null | undefined, digits = 2): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  const text = value.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text; // no '-0.00'
 }
 
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const line = (cells: readonly string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -116,7 +118,7 @@ ${markdownTable(['role', 'latent', 'lift', 'P(role|latent)', 'P(role)', 'support
   const sectionTimes = Object.entries(speed.sectionSeconds).map(([name, s]) => `${name} ${fixed(s, 1)} s / ${fixed(speed.sectionCpuSeconds[name], 1)} CPU s`).join(', ');
   sections.push(`## Speed and provenance
 
-Generation: ${fixed(speed.generationFramesPerSecond)} frames/s (${speed.generatedFrames} frames, ${settings.maskgitSteps} MaskGIT steps each). Whole eval: ${fixed(speed.totalSeconds, 1)} s wall on ${settings.threads} engine threads (${sectionTimes}; CPU seconds count every thread).
+Generation: ${fixed(speed.generationFramesPerSecond)} frames/s (${speed.generatedFrames} frames of ${settings.batchSize}-clip batches, ${settings.maskgitSteps} MaskGIT steps each; wall time of the rollout calls, tokenizing the prompt and decoding included). Whole eval: ${fixed(speed.totalSeconds, 1)} s wall on ${settings.threads} engine threads (${sectionTimes}; CPU seconds count every thread).
 
 ${markdownTable(['checkpoint', 'sha256', 'bytes'], world.checkpoints.map((c) => [`${c.component}: \`${c.path}\``, `\`${c.sha256}\``, String(c.bytes)]))}`);
 
