@@ -3,13 +3,15 @@
 //     scale, shard writing, hashing), then an unchanged re-run; beside it, plain ffmpeg decoding the same
 //     clips to /dev/null the two ways the data set's README timed: one process per clip, and one process
 //     over a concat list of all clips (no per-video frame ranges, so not usable as is, but the floor).
+//     The machine may be shared, so CPU time is reported too, and frames / CPU time x 2 estimates the
+//     throughput on 2 idle cores.
 //  2. sampler: 16-frame 64x64 clips per second delivered by ClipSampler from the cache (8 clips a batch,
 //     worker-thread prefetch), beside the same random windows gathered by numpy from np.memmap of the shards.
 // Writes bench/results/data.json.
 //
 //   npm run bench:data -- [--clips N (default: the whole split)] [--rounds 5] [--batches 300]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +35,8 @@ const WINDOW = 16;
 const SAMPLER_TARGET = 20 * (8 / 1);
 const PREPARE_TARGET = 5000;
 const PER_CLIP_SAMPLE = 64;
+const IDLE_CORES = 2;
+const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 const allClips = readdirSync(options.data).filter((name) => name.endsWith('.mp4')).sort();
 const clips = allClips.slice(0, options.clips ? Number(options.clips) : undefined).map((name) => join(options.data, name));
@@ -42,9 +46,12 @@ const log = (line: string) => console.log(line);
 
 try {
   log(`prepare: ${clips.length} clips from ${options.data}${clips.length < allClips.length ? ` (first ${clips.length} of ${allClips.length})` : ''}`);
+  const cpuBefore = cpuSeconds();
   const first = await prepareDataset(clips, { out: cache, onWarning: (w) => log(`  warning: ${w}`) });
+  const prepareCpu = cpuSeconds() - cpuBefore;
   const prepareFps = first.framesAdded / first.seconds;
-  log(`  ${first.framesAdded} frames in ${first.seconds.toFixed(1)} s = ${Math.round(prepareFps)} frames/s`);
+  const prepareFpsIdle = (first.framesAdded / prepareCpu) * IDLE_CORES;
+  log(`  ${first.framesAdded} frames in ${first.seconds.toFixed(1)} s = ${Math.round(prepareFps)} frames/s; ${prepareCpu.toFixed(1)} CPU s (ffmpeg + node) = ${Math.round(prepareFpsIdle)} frames/s on ${IDLE_CORES} idle cores`);
   const rerun = await prepareDataset(clips, { out: cache });
   log(`  unchanged re-run: ${rerun.seconds.toFixed(2)} s`);
 
@@ -52,7 +59,7 @@ try {
   const perClip = await ffmpegPerClip(clips.slice(0, PER_CLIP_SAMPLE), 2);
   log(`  ffmpeg, one process per clip (2 at a time, first ${Math.min(PER_CLIP_SAMPLE, clips.length)} clips): ${Math.round(perClip)} frames/s`);
   const concat = ffmpegConcat(clips);
-  log(`  ffmpeg, one process over a concat list: ${Math.round(concat)} frames/s`);
+  log(`  ffmpeg, one process over a concat list: ${Math.round(concat.framesPerSecond)} frames/s; ${Math.round(concat.framesPerCpuSecond)} frames per CPU s`);
 
   const sampler = await ClipSampler.open(cache, { split: 'all', batchSize: BATCH, windowLength: WINDOW });
   const ours: number[] = [];
@@ -81,9 +88,12 @@ try {
       unchanged_rerun_seconds: Math.round(rerun.seconds * 100) / 100,
       target_frames_per_s: PREPARE_TARGET,
       ffmpeg_one_process_per_clip_frames_per_s: Math.round(perClip),
-      ffmpeg_one_concat_process_frames_per_s: Math.round(concat),
+      cpu_seconds: round1(prepareCpu),
+      frames_per_s_on_2_idle_cores_from_cpu_time: Math.round(prepareFpsIdle),
+      ffmpeg_one_concat_process_frames_per_s: Math.round(concat.framesPerSecond),
+      ffmpeg_one_concat_process_frames_per_cpu_s: Math.round(concat.framesPerCpuSecond),
       ratio_vs_one_process_per_clip: round1(prepareFps / perClip),
-      ratio_vs_one_concat_process: Math.round((prepareFps / concat) * 100) / 100,
+      ratio_vs_one_concat_process: Math.round((prepareFps / concat.framesPerSecond) * 100) / 100,
     },
     sampler: {
       clips_per_s: Math.round(samplerClips),
@@ -121,13 +131,25 @@ async function ffmpegPerClip(paths: string[], concurrency: number): Promise<numb
   return bytes / (64 * 64 * 3) / ((performance.now() - start) / 1000);
 }
 
-function ffmpegConcat(paths: string[]): number {
+function ffmpegConcat(paths: string[]): { framesPerSecond: number; framesPerCpuSecond: number } {
   const list = join(work, 'concat.txt');
   writeFileSync(list, paths.map((p) => `file '${p}'`).join('\n') + '\n');
   const start = performance.now();
+  const cpuBefore = cpuSeconds();
   const result = spawnSync('bash', ['-c', `ffmpeg -v error -nostdin -f concat -safe 0 -i '${list}' -f rawvideo -pix_fmt rgb24 pipe:1 | wc -c`], { encoding: 'utf8' });
-  const seconds = (performance.now() - start) / 1000;
-  return Number(result.stdout.trim()) / (64 * 64 * 3) / seconds;
+  const frames = Number(result.stdout.trim()) / (64 * 64 * 3);
+  return { framesPerSecond: frames / ((performance.now() - start) / 1000), framesPerCpuSecond: frames / (cpuSeconds() - cpuBefore) };
+}
+
+// CPU time of this process (all its threads) and of its finished children (the ffmpeg processes), from
+// /proc: on a shared machine wall time depends on the neighbours, CPU time much less, so
+// frames / CPU time x cores estimates the throughput the same work gets on idle cores.
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // Fields 16 and 17 of stat(5) (cutime, cstime), counted after the ") " that ends the command name.
+  const children = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+  return (own.user + own.system) / 1e6 + children;
 }
 
 // The reference loader: the same uniform choice of windows, gathered with numpy from memory-mapped shards.

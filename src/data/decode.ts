@@ -113,14 +113,18 @@ export async function framesOf(data: FrameData): Promise<Uint8Array> {
   return new Uint8Array('chunks' in data ? Buffer.concat(data.chunks) : await fs.readFile(data.file));
 }
 
-async function collect(stream: Readable): Promise<{ chunks: Buffer[]; bytes: number }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { chunks, bytes };
+// 'data' events rather than async iteration: a decoded batch arrives as thousands of 64 KiB chunks.
+function collect(stream: Readable): Promise<{ chunks: Buffer[]; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      bytes += chunk.length;
+    });
+    stream.on('end', () => resolve({ chunks, bytes }));
+    stream.on('error', reject);
+  });
 }
 
 // ffmpeg's image sequence reader wants names that count up from a number with no gaps; links named
