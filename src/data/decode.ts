@@ -50,7 +50,7 @@ export function frameBytes(format: Pick<FrameFormat, 'width' | 'height'>): numbe
 }
 
 // Resample first (fewer frames to scale), then one area-filtered scale straight to RGB, then crop or pad.
-export function filterChain(format: FrameFormat): string {
+function filterChain(format: FrameFormat): string {
   const { width: w, height: h } = format;
   const resample = format.fps === null ? '' : `fps=${format.fps},`;
   const fit =

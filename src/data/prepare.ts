@@ -281,7 +281,7 @@ function mergeVideos(index: CacheIndex, entries: VideoEntry[]): CacheIndex {
   return { ...index, videos };
 }
 
-export async function sourceSha256(source: VideoSource): Promise<string> {
+async function sourceSha256(source: VideoSource): Promise<string> {
   const hash = createHash('sha256');
   for (const path of source.kind === 'file' ? [source.path] : source.framePaths) {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
