@@ -2,6 +2,7 @@
 // it, and get clips back out of it. Thin wrappers over src/data.
 import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { integer, positiveNumber } from './options.ts';
 import {
   CLIP_EXTENSIONS,
   PREPARE_DEFAULTS,
@@ -17,24 +18,6 @@ import {
   writeVideoFile,
   type Fit,
 } from '../data/index.ts';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected an integer >= 0, got '${value}'`);
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
-  return n;
-}
 
 function size(value: string): { width: number; height: number } {
   const match = value.match(/^(\d+)x(\d+)$/);
@@ -58,9 +41,9 @@ export function register(program: Command): void {
     .option('--size <WxH>', 'frame size of the model', size, { width: PREPARE_DEFAULTS.width, height: PREPARE_DEFAULTS.height })
     .option('--fps <n>', 'frame rate to resample to', positiveNumber, PREPARE_DEFAULTS.fps)
     .option('--fit <crop|pad>', 'crop: fill the frame, cutting the overflow at the centre; pad: show all, with black bars', fit, PREPARE_DEFAULTS.fit)
-    .option('--min-frames <n>', 'skip videos shorter than this (one training window)', positiveInt, PREPARE_DEFAULTS.minFrames)
+    .option('--min-frames <n>', 'skip videos shorter than this (one training window)', integer(1), PREPARE_DEFAULTS.minFrames)
     .option('--frames-fps <n>', 'frame rate of folders of numbered frames (default: --fps)', positiveNumber)
-    .option('--jobs <n>', 'ffmpeg processes at once (default: one per core)', positiveInt)
+    .option('--jobs <n>', 'ffmpeg processes at once (default: one per core)', integer(1))
     .action(async (inputs: string[], opts) => {
       const report = await prepareDataset(inputs, {
         out: opts.out,
@@ -86,8 +69,8 @@ export function register(program: Command): void {
     .description('print what a prepared dataset holds and write a contact sheet of its frames')
     .argument('<dir>', 'a directory made by `genie data prepare`')
     .option('--sheet <png>', 'contact sheet path (default: DIR/contact-sheet.png)')
-    .option('--rows <n>', 'videos in the contact sheet', positiveInt, 8)
-    .option('--columns <n>', 'frames per video in the contact sheet', positiveInt, 8)
+    .option('--rows <n>', 'videos in the contact sheet', integer(1), 8)
+    .option('--columns <n>', 'frames per video in the contact sheet', integer(1), 8)
     .option('--verify', 'read every frame back and check it against the checksum taken at prepare time')
     .action(async (dir: string, opts) => {
       const dataset = await PreparedDataset.open(dir);
@@ -113,9 +96,9 @@ export function register(program: Command): void {
     .argument('<dir>', 'a directory made by `genie data prepare`')
     .requiredOption('--out <path>', `clip file (${CLIP_EXTENSIONS.join(' ')}) or a folder for PNG frames`)
     .option('--video <name|index>', 'which video: its file name or its position in the index', '0')
-    .option('--start <n>', 'first frame', nonNegativeInt, 0)
-    .option('--frames <n>', 'number of frames (default: to the end of the video)', positiveInt)
-    .option('--scale <n>', 'enlarge each pixel to n x n for viewing', positiveInt, 1)
+    .option('--start <n>', 'first frame', integer(0), 0)
+    .option('--frames <n>', 'number of frames (default: to the end of the video)', integer(1))
+    .option('--scale <n>', 'enlarge each pixel to n x n for viewing', integer(1), 1)
     .option('--lossless', 'MP4 only: lossless RGB H.264, as the CoinRun data set is stored')
     .action(async (dir: string, opts) => {
       const dataset = await PreparedDataset.open(dir);

@@ -19,3 +19,9 @@ export function number(min: number, max = Infinity): (value: string) => number {
     return n;
   };
 }
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && Number.isFinite(n))) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
