@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Rng, mul, noGrad, reshape, slice, tensor } from '../engine/index.ts';
+import { FrameGenerator } from '../models/sample.ts';
 import { buildWorldModels } from '../world/world-folder.ts';
 import { freshWorldWeights } from '../world/testing.ts';
 import { sliceFrames, videoBatch, type VideoBatch } from './eval-world.ts';
 import { modelWorld } from './model-world.ts';
 
 const weights = freshWorldWeights('tiny', 3);
-const world = modelWorld(buildWorldModels(weights.config, weights.tensors, 'tiny'), weights.config, { name: 'tiny', checkpoints: [] });
+// Untrained action embeddings are too small to change a sample; scaled up, a wrong action shows.
+for (const name of Object.keys(weights.tensors)) if (name.startsWith('model.dynamics.action_embed.')) weights.tensors[name] = mul(weights.tensors[name], 50);
+const models = buildWorldModels(weights.config, weights.tensors, 'tiny');
+const world = modelWorld(models, weights.config, { name: 'tiny', checkpoints: [] });
 
 // Two clips of 9 smooth 16x16 frames.
 function clips(): VideoBatch {
@@ -46,5 +51,23 @@ describe('modelWorld (tiny preset)', () => {
     const forced = world.generate({ ...request, teacherFrames: sliceFrames(video, 1, 9) });
     assert.deepEqual(sliceFrames(forced, 0, 1).data, sliceFrames(free, 0, 1).data);
     assert.notDeepEqual(forced.data, free.data);
+  });
+
+  it("generates what the models give when driven directly with the LAM's own action latents", () => {
+    // The training validation's way: tokens of the true clip, the LAM's straight-through latents, the
+    // generator stepped by hand, the frames decoded as one tokenizer window.
+    const truth = sliceFrames(clips(), 0, 4);
+    const x = tensor(truth.data, [2, 4, 16, 16, 3]);
+    const tokens = 16;
+    const inferred = noGrad(() => models.lam.encodeActions(x));
+    const ids = noGrad(() => models.tokenizer.tokenize(x)); // (2, 4, N)
+    const generator = new FrameGenerator(models.dynamics, 2);
+    generator.begin(Int32Array.from({ length: 2 * tokens }, (_, i) => ids[Math.floor(i / tokens) * 4 * tokens + (i % tokens)]), 1);
+    for (let t = 0; t < 3; t++) generator.step(reshape(slice(inferred.output, 1, t, t + 1), [2, -1]), { steps: 3, temperature: 0, rng: new Rng(0) });
+    const all = new Int32Array(2 * 4 * tokens);
+    for (let t = 0; t < 4; t++) for (let b = 0; b < 2; b++) all.set(generator.frame(t).subarray(b * tokens, (b + 1) * tokens), (b * 4 + t) * tokens);
+    const expected = sliceFrames(videoBatch(noGrad(() => models.tokenizer.decode(all, [2, 4, tokens])).data, 2, 4, 16, 16, 3), 1, 4);
+    const generated = world.generate({ prompt: sliceFrames(truth, 0, 1), actions: inferred.indices, maskgitSteps: 3, temperature: 0, seed: 0 });
+    assert.deepEqual(generated.data, expected.data);
   });
 });
