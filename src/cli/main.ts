@@ -17,6 +17,7 @@ program
 (await import('./runs.ts')).register(program);
 (await import('./eval.ts')).register(program);
 (await import('./play.ts')).register(program);
+(await import('./world.ts')).register(program);
 (await import('./bc.ts')).register(program);
 
 try {

@@ -5,7 +5,7 @@ import type { EvalWorld } from './eval-world.ts';
 import { keyMapFromCooccurrence, type KeyMapOptions, type KeyMapResult } from './key-map.ts';
 import { inferClipActions } from './lam-eval.ts';
 import { cooccurrenceMatrix } from './metrics/index.ts';
-import { actionClassesFromNames, readEvalSplit } from './split.ts';
+import { actionClassesFromNames, readEvalSplit, type EvalSplit } from './split.ts';
 
 export interface SplitKeyMapOptions extends KeyMapOptions {
   clips?: number; // the first N clips of actions.jsonl (default: all)
@@ -15,7 +15,10 @@ export interface SplitKeyMapOptions extends KeyMapOptions {
 // Roles default to those read off the split's action names (manifest.json beside it; CoinRun's give
 // COINRUN_ACTION_CLASSES).
 export async function keyMapFromSplit(world: EvalWorld, splitDir: string, options: SplitKeyMapOptions = {}): Promise<KeyMapResult> {
-  const split = await readEvalSplit(splitDir, { height: world.height, width: world.width, clips: options.clips });
+  return keyMapFromEvalSplit(world, await readEvalSplit(splitDir, { height: world.height, width: world.width, clips: options.clips }), options);
+}
+
+export function keyMapFromEvalSplit(world: EvalWorld, split: EvalSplit, options: Omit<SplitKeyMapOptions, 'clips'> = {}): KeyMapResult {
   const latent = inferClipActions(world, split, options.batchSize ?? 16);
   // Transition t -> t+1 of a clip pairs the latent action with actions[t] (the CoinRun alignment).
   const trueActions = split.clips.flatMap((clip) => clip.actions.slice(0, clip.frameCount - 1));
