@@ -1,7 +1,6 @@
 // `genie train tokenizer | dynamics | all`: the two training phases of Genie on a prepared dataset.
 // Thin wrappers over src/train/run.ts.
 import type { Command } from 'commander';
-import type { PhaseOutcome, TrainRunOptions } from '../train/index.ts';
 import { presets } from '../models/index.ts';
 
 // Loaded when a train command runs, so `genie --help` does not pay for the models and image writers.

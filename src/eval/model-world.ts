@@ -9,7 +9,6 @@ import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { RunConfig } from '../train/index.ts';
-import { tokenizeInChunks } from '../train/phase-dynamics.ts';
 import type { WorldModels } from '../world/world-folder.ts';
 import { joinFrames, sliceFrames, videoBatch, type CheckpointFile, type EvalWorld, type GenerateRequest, type VideoBatch } from './eval-world.ts';
 
@@ -75,7 +74,7 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
       const B = prompt.batch;
       const n = actions.length / B;
       // Tokens of the prompt and, when teacher-forcing, of the true frames after it: (B, 1 + n, N) or (B, 1, N).
-      const trueTokens = tokenizeInChunks(tokenizer, asTensor(teacherFrames ? joinFrames([prompt, teacherFrames]) : prompt), chunk);
+      const trueTokens = tokenizer.tokenizeInWindows(asTensor(teacherFrames ? joinFrames([prompt, teacherFrames]) : prompt), chunk);
       const trueFrames = teacherFrames ? 1 + n : 1;
       const generator = new FrameGenerator(dynamics, B);
       generator.begin(framesOfTokens(trueTokens, B, trueFrames, tokens, 0, 1), 1);
@@ -89,14 +88,8 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
         // Teacher forcing: the TRUE frame, not the generated one, joins the context.
         generator.commit(teacherFrames ? framesOfTokens(trueTokens, B, trueFrames, tokens, 1 + t, 2 + t) : frame, action);
       }
-      // Decoded in the tokenizer's chunks from the prompt on, as training decoded clips.
-      const decoded: VideoBatch[] = [];
-      for (let start = 0; start < 1 + n; start += chunk) {
-        const length = Math.min(chunk, 1 + n - start);
-        const piece = framesOfTokens(all, B, 1 + n, tokens, start, start + length);
-        decoded.push(noGrad(() => asVideo(tokenizer.decode(piece, [B, length, tokens]))));
-      }
-      return sliceFrames(joinFrames(decoded), 1, 1 + n);
+      // Decoded in the tokenizer's windows from the prompt on, as training decoded clips.
+      return sliceFrames(asVideo(tokenizer.decodeInWindows(all, [B, 1 + n, tokens], chunk)), 1, 1 + n);
     },
   };
 }

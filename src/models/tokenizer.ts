@@ -5,7 +5,7 @@
 //
 // Dimension keys: B batch, T frames, H x W x C pixels, P patch, N = (H/P)(W/P) tokens per frame, D width,
 // Dz code width, K codes.
-import { Linear, Module, add, mse, noGrad, sigmoid } from '../engine/index.ts';
+import { Linear, Module, add, concat, mse, noGrad, sigmoid, slice } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, type ModelConfig } from './config.ts';
 import { patchify, unpatchify } from './patch.ts';
@@ -85,5 +85,36 @@ export class VideoTokenizer extends Module {
   // Tokens only, without a graph: what phase 2 and play need.
   tokenize(frames: Tensor): Int32Array {
     return noGrad(() => this.encode(frames).indices);
+  }
+
+  // The tokenizer learns from windows of a few frames (train.tokenizer.frames) and its temporal positions
+  // beyond them are never trained, so longer videos are tokenized and decoded window by window, each
+  // window on its own, as training saw them.
+
+  // frames (B, T, H, W, C) -> tokens (B, T, N), each run of `window` frames encoded on its own.
+  tokenizeInWindows(frames: Tensor, window: number): Int32Array {
+    const [batch, time] = frames.shape;
+    let out: Int32Array | null = null;
+    for (let start = 0; start < time; start += window) {
+      const length = Math.min(window, time - start);
+      const piece = this.tokenize(slice(frames, 1, start, start + length)); // (B, length, N)
+      const n = piece.length / (batch * length);
+      out ??= new Int32Array(batch * time * n);
+      for (let b = 0; b < batch; b++) out.set(piece.subarray(b * length * n, (b + 1) * length * n), (b * time + start) * n);
+    }
+    return out!;
+  }
+
+  // tokens (B, T, N) -> frames (B, T, H, W, C), each run of `window` frames decoded on its own.
+  decodeInWindows(tokens: Int32Array, shape: readonly [number, number, number], window: number): Tensor {
+    const [batch, time, n] = shape;
+    const pieces: Tensor[] = [];
+    for (let start = 0; start < time; start += window) {
+      const length = Math.min(window, time - start);
+      const piece = new Int32Array(batch * length * n);
+      for (let b = 0; b < batch; b++) piece.set(tokens.subarray((b * time + start) * n, (b * time + start + length) * n), b * length * n);
+      pieces.push(noGrad(() => this.decode(piece, [batch, length, n])));
+    }
+    return concat(pieces, 1);
   }
 }
