@@ -2,8 +2,7 @@
 // SVG with its 'none' renderer (no canvas package, no browser), and sharp (librsvg) rasterises the SVG.
 // Every chart is written twice, as PNG for reports and as SVG beside it for anyone who wants to zoom.
 import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../../data/atomic-file.ts';
 
 // PNGs are drawn at twice the chart's nominal size so text stays crisp on high-density screens.
@@ -20,6 +19,8 @@ export interface WrittenFigure {
 const CHART_FONT = 'DejaVu Sans, Liberation Sans, sans-serif';
 
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega takes seconds to import, and most commands that import figures draw no chart.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const configured: TopLevelSpec = {
     ...spec,
     background: 'white',
