@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { BC_FIGURE, BC_FORMAT, BC_JSON, type BcReport } from '../src/bc/index.ts';
+import { BC_FIGURES, BC_FORMAT, BC_JSON, type BcReport } from '../src/bc/index.ts';
 import { tempDir } from '../src/data/testing.ts';
 
 const GENIE = join(import.meta.dirname, '..', 'bin', 'genie.js');
@@ -42,9 +42,11 @@ test('genie bc --train-world trains a world on random-policy videos, then writes
     assert.deepEqual(method.outcomes.map((o) => o.seed), [300_000, 300_001, 300_002, 300_003]);
     assert.ok(method.summary.success.low <= method.summary.success.rate && method.summary.success.rate <= method.summary.success.high);
   }
-  const png = await sharp(join(out, BC_FIGURE)).metadata();
-  assert.equal(png.format, 'png');
-  assert.ok(png.width! > 800 && png.height! > 500, `figure ${png.width}x${png.height}`);
+  for (const file of Object.values(BC_FIGURES)) {
+    const png = await sharp(join(out, file)).metadata();
+    assert.equal(png.format, 'png');
+    assert.ok(png.width! > 800 && png.height! > 500, `${file}: ${png.width}x${png.height}`);
+  }
 
   // The same experiment on the world just trained, from another folder and process: the same numbers.
   const again = join(root, 'again');

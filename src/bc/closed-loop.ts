@@ -4,7 +4,7 @@
 // evaluation advance together, so a network agent scores one batch per step.
 import { noGrad, Rng, softmax } from '../engine/index.ts';
 import { NUM_ACTIONS, PlatformerEnv, spawnBody, type EpisodeEnd, type Level } from '../envs/platformer/index.ts';
-import { wilsonInterval, type RateInterval } from './confidence.ts';
+import { bootstrapMeanInterval, wilsonInterval, type MeanInterval, type RateInterval } from './confidence.ts';
 import { historyAt, historyBatch } from './history.ts';
 import type { PolicyNet } from './policy-net.ts';
 
@@ -82,7 +82,7 @@ export interface EvaluationSummary {
   success: RateInterval; // coin reached, with the 95% Wilson interval over levels
   ends: Record<EpisodeEnd, number>;
   meanStepsToCoin: number | null; // over the successful episodes
-  meanProgress: number;
+  progress: MeanInterval; // mean progress towards the coin, with its 95% bootstrap interval over levels
 }
 
 export function summariseOutcomes(outcomes: readonly EpisodeOutcome[]): EvaluationSummary {
@@ -93,7 +93,7 @@ export function summariseOutcomes(outcomes: readonly EpisodeOutcome[]): Evaluati
     success: wilsonInterval(ends.goal, outcomes.length),
     ends,
     meanStepsToCoin: wins.length ? wins.reduce((s, o) => s + o.steps, 0) / wins.length : null,
-    meanProgress: outcomes.reduce((s, o) => s + o.progress, 0) / outcomes.length,
+    progress: bootstrapMeanInterval(outcomes.map((o) => o.progress)),
   };
 }
 

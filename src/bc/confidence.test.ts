@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { wilsonInterval } from './confidence.ts';
+import { bootstrapMeanInterval, wilsonInterval } from './confidence.ts';
 
 // Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3 (the
 // Wilson score interval without continuity correction), to the 4 decimals it prints.
@@ -33,4 +33,15 @@ test('the Wilson interval rejects impossible counts', () => {
   assert.throws(() => wilsonInterval(0, 0), /trials must be a positive integer/);
   assert.throws(() => wilsonInterval(4, 3), /successes must be an integer in \[0, 3\]/);
   assert.throws(() => wilsonInterval(1.5, 3), /successes/);
+});
+
+test('the bootstrap interval of a mean: a point for constant data, close to the normal interval for a large sample', () => {
+  assert.deepEqual(bootstrapMeanInterval([0.25, 0.25, 0.25]), { mean: 0.25, low: 0.25, high: 0.25 });
+  // 400 values, half 0 and half 1: mean 0.5, standard error 0.025, normal 95% interval 0.451..0.549.
+  const coin = Array.from({ length: 400 }, (_, i) => i % 2);
+  const ci = bootstrapMeanInterval(coin, 1);
+  assert.equal(ci.mean, 0.5);
+  assert.ok(Math.abs(ci.low - 0.451) < 0.01 && Math.abs(ci.high - 0.549) < 0.01, `${ci.low}..${ci.high}`);
+  assert.deepEqual(bootstrapMeanInterval(coin, 1), ci, 'seeded');
+  assert.throws(() => bootstrapMeanInterval([]), /no values/);
 });

@@ -113,7 +113,7 @@ export function runBcExperiment(world: EvalWorld, settings: BcSettings, log: (li
   const play = (name: string, agent: Agent): Pick<MethodResult, 'summary' | 'outcomes'> => {
     const outcomes = timed('closed-loop', () => playClosedLoop(agent, evalSeeds, { size, maxSteps: settings.maxSteps, seed: settings.seed }));
     const summary = summariseOutcomes(outcomes);
-    log(`${name}: ${summary.success.successes}/${outcomes.length} levels solved (${percent(summary.success.rate)}, 95% CI ${percent(summary.success.low)}-${percent(summary.success.high)}), mean progress to the coin ${percent(summary.meanProgress)}`);
+    log(`${name}: ${summary.success.successes}/${outcomes.length} levels solved (${percent(summary.success.rate)}, 95% CI ${percent(summary.success.low)}-${percent(summary.success.high)}), mean progress to the coin ${percent(summary.progress.mean)} (95% CI ${percent(summary.progress.low)}-${percent(summary.progress.high)})`);
     return { summary, outcomes };
   };
   const identity = Array.from({ length: NUM_ACTIONS }, (_, a) => a);

@@ -1,5 +1,5 @@
 // What `genie bc` does, as one library function the CLI and the tests call: get the world (open it, or
-// train it on random-policy videos), run the experiment, write bc.json and the figure into `out`.
+// train it on random-policy videos), run the experiment, write bc.json and the figures into `out`.
 import { mkdirSync } from 'node:fs';
 import { StopSignal, type ProgressReporter } from '../train/index.ts';
 import { runBcExperiment, type BcSettings } from './experiment.ts';
@@ -14,7 +14,7 @@ export interface BcRunOptions {
   progress: ProgressReporter;
 }
 
-export async function runBc(options: BcRunOptions): Promise<{ report: BcReport; json: string; figure: string }> {
+export async function runBc(options: BcRunOptions): Promise<{ report: BcReport; json: string; figures: string[] }> {
   mkdirSync(options.out, { recursive: true });
   const source = 'path' in options.world ? options.world.path : await trainWorldStoppable({ ...options.world, out: options.out, progress: options.progress });
   const world = await loadEvalWorld(source);

@@ -1,6 +1,6 @@
 // `genie bc`: the paper's behaviour-cloning experiment (Sec. 3.3, App. E, Fig. 14) in the built-in
 // platformer: a policy on the world's latent actions plus N real labels, against an oracle, the same
-// network on the N labels alone, and random actions; writes bc.json and bc-success.png. Thin wrapper over src/bc.
+// network on the N labels alone, and random actions; writes bc.json, bc-success.png and bc-progress.png. Thin wrapper over src/bc.
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { presets } from '../models/index.ts';
@@ -43,7 +43,7 @@ type BcFlags = z.infer<typeof bcOptionsSchema>;
 
 // [flags, description, default]: declared once, for parsing and --help alike.
 const OPTIONS: [string, string, string?][] = [
-  ['--out <dir>', 'where bc.json and bc-success.png go (with --train-world also the world data and run)'],
+  ['--out <dir>', 'where bc.json and the figures go (with --train-world also the world data and the world run)'],
   ['--world <path>', 'an existing world: a world folder, a run folder with dynamics.safetensors, or a phase-2 checkpoint'],
   ['--train-world', 'train the world here first: record random-policy videos, prepare them, genie train all (reused or resumed on a rerun)'],
   ['--config <name|file>', `with --train-world: the model/training config (${Object.keys(presets).join(', ')} or a JSON file)`, 'cpu'],
@@ -87,7 +87,7 @@ export function register(program: Command): void {
     if (Boolean(flags.world) === Boolean(flags.trainWorld)) throw new Error('bc: give either --world PATH (an existing world) or --train-world (train one on random-policy videos)');
     const [{ runBc, DEFAULT_POLICY_NET }, { createProgress }] = await Promise.all([library(), import('../train/index.ts')]);
     const progress = createProgress({ lineIntervalSeconds: 10 });
-    const { report, json, figure } = await runBc({
+    const { report, json, figures } = await runBc({
       out: flags.out,
       world: flags.world ? { path: flags.world } : { config: flags.config, set: flags.set, episodes: flags.worldEpisodes, policy: flags.worldPolicy, framesPerClip: flags.worldClipFrames },
       settings: {
@@ -108,6 +108,6 @@ export function register(program: Command): void {
     const rate = (r: { rate: number; low: number; high: number }) => `${(100 * r.rate).toFixed(0)}% [${(100 * r.low).toFixed(0)}, ${(100 * r.high).toFixed(0)}]`;
     console.log(`success on ${oracle.outcomes.length} held-out levels (95% Wilson CI): oracle ${rate(oracle.summary.success)}, random ${rate(random.summary.success)}`);
     for (const r of byN) console.log(`  N = ${r.n}: latent policy ${rate(r.latent.summary.success)}, label-only ${rate(r.labelOnly.summary.success)}`);
-    console.log(`wrote ${json} and ${figure}`);
+    console.log(`wrote ${json}, ${figures.join(', ')}`);
   });
 }
