@@ -6,7 +6,7 @@ import { noGrad, Rng, softmax } from '../engine/index.ts';
 import { NUM_ACTIONS, PlatformerEnv, spawnBody, type EpisodeEnd, type Level } from '../envs/platformer/index.ts';
 import { bootstrapMeanInterval, wilsonInterval, type MeanInterval, type RateInterval } from './confidence.ts';
 import { historyAt, historyBatch } from './history.ts';
-import type { PolicyNet } from './policy-net.ts';
+import { argmax, type PolicyNet } from './policy-net.ts';
 
 export interface Agent {
   readonly historyFrames: number; // K: act() gets each episode's K most recent frames, oldest first
@@ -105,10 +105,4 @@ function progressOf(level: Level, x: number): number {
 // One stream per (evaluation seed, level): independent of which agent plays and of the batch it is in.
 function streamSeed(seed: number, level: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2f) + Math.imul(level + 1, 0x9e3779b1)) >>> 0;
-}
-
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

@@ -19,8 +19,10 @@ import { Rng } from '../engine/index.ts';
 import { majorityVoteMapping, mappedAccuracy } from './action-mapping.ts';
 import { playClosedLoop, policyAgent, randomAgent, summariseOutcomes, type ActionChoice, type Agent, type EpisodeOutcome, type EvaluationSummary } from './closed-loop.ts';
 import { labelledSteps, labelWithLatentActions, latentAction, realAction, recordExpert } from './demonstrations.ts';
-import { PolicyNet, type PolicyNetConfig } from './policy-net.ts';
+import { argmax, PolicyNet, type PolicyNetConfig } from './policy-net.ts';
 import { policyAccuracy, trainPolicy, type LabelledStep, type PolicyTraining } from './train-policy.ts';
+
+const LOG_EVERY_STEPS = 500;
 
 export interface LevelRange {
   first: number;
@@ -105,7 +107,9 @@ export function runBcExperiment(world: EvalWorld, settings: BcSettings, log: (li
   const trainNet = (name: string, classes: number, steps: LabelledStep[]) =>
     timed('training', () => {
       const net = new PolicyNet(settings.net, frame, classes, new Rng(netSeed));
-      const trained = trainPolicy(net, train, steps, training, (step, loss) => log(`${name}: step ${step + 1}/${training.steps} loss ${loss.toFixed(4)}`));
+      const trained = trainPolicy(net, train, steps, training, (step, loss) => {
+        if (step % LOG_EVERY_STEPS === 0 || step === training.steps - 1) log(`${name}: step ${step + 1}/${training.steps} loss ${loss.toFixed(4)}`);
+      });
       return { net, trainingLoss: trained.finalLoss };
     });
   const accuracy = (net: PolicyNet, toReal?: number[]) => (heldOutReal.length ? timed('offline', () => policyAccuracy(net, heldOut, heldOutReal, toReal)) : undefined);
@@ -195,10 +199,6 @@ function counts(steps: readonly LabelledStep[], classes: number): number[] {
   const out = new Array<number>(classes).fill(0);
   for (const s of steps) out[s.label]++;
   return out;
-}
-
-function argmax(values: readonly number[]): number {
-  return values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
 }
 
 function percent(x: number): string {

@@ -78,3 +78,10 @@ export class PolicyNet extends Module {
     return this.head.forward(relu(this.hidden.forward(reshape(x, [batch, -1])))); // (B, classes)
   }
 }
+
+// The index of the largest value (the first on ties): the most likely class of a row of logits.
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

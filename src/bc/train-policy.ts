@@ -4,7 +4,7 @@
 // labelled set (the label-only baseline with N = 25) gets as many updates as the full expert data.
 import { AdamW, backward, clipGradNorm, cosineSchedule, crossEntropy, noGrad, Rng } from '../engine/index.ts';
 import { historyAt, historyBatch, type FrameShape } from './history.ts';
-import type { PolicyNet } from './policy-net.ts';
+import { argmax, type PolicyNet } from './policy-net.ts';
 
 export interface PolicyTraining {
   steps: number;
@@ -83,9 +83,7 @@ export function policyAccuracy(net: PolicyNet, episodes: readonly FrameSequence[
     const batch = examples.slice(start, start + batchSize);
     const logits = noGrad(() => net.forward(historyBatch(batch.map(({ episode, t }) => historyAt(episodes[episode].frames, t, net.config.historyFrames)), net.frame)));
     batch.forEach((example, b) => {
-      const row = logits.data.subarray(b * net.classes, (b + 1) * net.classes);
-      let best = 0;
-      for (let c = 1; c < net.classes; c++) if (row[c] > row[best]) best = c;
+      const best = argmax(logits.data.subarray(b * net.classes, (b + 1) * net.classes));
       if ((toReal ? toReal[best] : best) === example.label) correct++;
     });
   }
