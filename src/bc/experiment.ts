@@ -129,13 +129,18 @@ export function runBcExperiment(world: EvalWorld, settings: BcSettings, log: (li
 
   // Nested labelled sets: the first N of one shuffle of the training transitions.
   const order = new Rng(settings.seed + 2).shuffle(Array.from(realSteps.keys()));
+  const latentPlays = new Map<string, Pick<MethodResult, 'summary' | 'outcomes'>>();
   const byN = settings.ns.map((n): LabelledResult => {
     const labelled = order.slice(0, n).map((i) => ({ latent: latentSteps[i].label, real: realSteps[i] }));
     const fitted = majorityVoteMapping(labelled.map((l) => l.latent), labelled.map((l) => l.real.label), world.numActions, NUM_ACTIONS);
     const mappingAccuracy = mappedAccuracy(fitted.mapping, latentSteps.map((s) => s.label), realSteps.map((s) => s.label), NUM_ACTIONS);
     log(`N = ${n}: latent -> real ${JSON.stringify(fitted.mapping)}, right on ${percent(mappingAccuracy)} of the training transitions`);
+    // Play depends on the mapping only (same network, same random streams), so equal mappings share one run.
+    const key = JSON.stringify(fitted.mapping);
+    if (latentPlays.has(key)) log(`latent policy, N = ${n}: the same mapping as a smaller N, so the same play`);
+    else latentPlays.set(key, play(`latent policy, N = ${n}`, policyAgent(latentPolicy.net, fitted.mapping, settings.act)));
     const latent = {
-      ...play(`latent policy, N = ${n}`, policyAgent(latentPolicy.net, fitted.mapping, settings.act)),
+      ...(latentPlays.get(key) as Pick<MethodResult, 'summary' | 'outcomes'>),
       mapping: fitted.mapping,
       unseenCodes: fitted.unseenCodes,
       mappingAccuracy,
