@@ -8,9 +8,10 @@
 
 namespace genie {
 
-// Items per chunk below which a loop stays on one thread, for element-wise work costing a few cycles per
-// element (add, copy) and for work costing tens (exp, erf, a softmax row element). Waking a worker and
-// joining it costs about as much as 10-20 us of work (measured: see native.test.ts's timing notes).
+// Items below which a loop stays on the calling thread, for element-wise work costing about a cycle per
+// element (add, copy: 32768 elements take ~5 us) and for work costing several (exp, erf, a softmax
+// element). Handing a chunk to the worker and joining it costs a few microseconds, so a loop is split only
+// when each thread gets at least that much work.
 constexpr int64_t kCheapGrain = 32768;
 constexpr int64_t kCostlyGrain = 4096;
 
@@ -28,7 +29,7 @@ void parallelFor(int64_t count, int64_t grain, const RangeBody& body);
 // Like parallelFor, but hands out one item at a time: for items of uneven cost.
 void parallelForEach(int64_t count, const std::function<void(int64_t item)>& body);
 
-// Hands items [0, count) out one at a time to at most `workers` parallel workers and calls
+// Hands items [0, count) out in short runs of neighbours to at most `workers` parallel workers and calls
 // body(item, worker), where `worker` in [0, workers) selects scratch memory the caller allocated per
 // worker (so kernels need no per-item allocation and no thread-locals).
 void parallelItems(int64_t count, int workers, const std::function<void(int64_t item, int worker)>& body);
