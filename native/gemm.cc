@@ -21,9 +21,9 @@ namespace genie {
 
 namespace {
 
-// Below this many multiply-adds per task a product runs on one thread: waking a worker costs more than
-// the arithmetic saved (measured on 2 cores: about 64x64x64 per task is where splitting starts to pay).
-constexpr int64_t kMinParallelWork = 64 * 64 * 64;
+// Below this many multiply-adds per task a product runs on one thread: 64^3 take about 5 us on one core,
+// roughly what handing a task to a worker and joining it costs.
+constexpr double kMinParallelWork = 64 * 64 * 64;
 // A split block keeps at least this many rows or columns so the sgemm kernels stay efficient.
 constexpr int64_t kMinSplitExtent = 32;
 
@@ -133,7 +133,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   // disjoint; otherwise (strideC 0 accumulating a broadcast operand's gradient) items run in order and only
   // the blocks of each item are parallel, which keeps the reference's sequential semantics.
   const int threads = threadCount();
-  const int64_t itemWork = g.m * g.n * g.k;
+  const double itemWork = static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
   const bool itemsDisjoint = viewIsOneToOne({g.batch, g.m, g.n}, {g.strideC, g.ldc, 1});
   const int64_t parallelItems = itemsDisjoint ? g.batch : 1;
   const bool splitColumns = g.n >= g.m;
@@ -143,10 +143,11 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   int64_t parts = 1;
   if (parallelItems < 4 * threads) parts = std::min<int64_t>(2 * threads, std::max<int64_t>(1, extent / kMinSplitExtent));
   const int64_t blockExtent = (extent + parts - 1) / parts;
-  const int64_t taskWork = std::max<int64_t>(1, itemWork / parts);
+  const double taskWork = itemWork / static_cast<double>(parts);
+  const int64_t grain = taskWork >= kMinParallelWork ? 1 : static_cast<int64_t>(kMinParallelWork / taskWork);
 
   auto runTasks = [&](int64_t firstItem, int64_t items) {
-    parallelFor(items * parts, std::max<int64_t>(1, kMinParallelWork / taskWork), [&](int64_t begin, int64_t end) {
+    parallelFor(items * parts, grain, [&](int64_t begin, int64_t end) {
       for (int64_t task = begin; task < end; task++) {
         int64_t item = firstItem + task / parts;
         int64_t from = (task % parts) * blockExtent;
