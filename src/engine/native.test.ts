@@ -36,11 +36,8 @@ function assertClose(what: string, actual: ArrayLike<number>, expected: ArrayLik
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
-      assert.ok(Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)), `${what}[${i}]: native ${a}, reference ${e}`);
-      continue;
-    }
-    assert.ok(Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e), `${what}[${i}]: native ${a}, reference ${e}`);
+    const agree = Number.isFinite(e) ? Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e) : Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e));
+    if (!agree) assert.fail(`${what}[${i}]: native ${a}, reference ${e}`);
   }
 }
 
@@ -124,7 +121,7 @@ function unaryInput(op: UnaryOp, n: number): Float32Array {
 
 test('unary and unaryBackward: every op, small and threaded sizes, special values', () => {
   for (const op of UNARY_OPS) {
-    for (const n of [1001, 70001]) {
+    for (const n of [1001, 40001]) {
       const s = op === 'powScalar' ? 1.7 : 0.37;
       const x = unaryInput(op, n);
       compare(`unary ${op}`, { x, y: new Float32Array(n) }, (k, b) => k.unary(op, b.x as Float32Array, b.y as Float32Array, s));
