@@ -1,5 +1,5 @@
 // `genie play` (browser or terminal) and `genie generate` (a clip from a prompt image and actions).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { integer, number } from './options.ts';
@@ -9,6 +9,9 @@ export const SHIPPED_WORLD = fileURLToPath(new URL('../../worlds/coinrun', impor
 
 async function openWorld(dir: string | undefined) {
   const [{ loadWorld }, { playableWorld }] = await Promise.all([import('../world/world-folder.ts'), import('../play/playable-world.ts')]);
+  if (!dir && !existsSync(SHIPPED_WORLD)) {
+    throw new Error(`no shipped world at ${SHIPPED_WORLD}: it has not been trained yet. Pass --world DIR to play a world you trained and packed (see README: "Train your own world")`);
+  }
   try {
     return playableWorld(await loadWorld(dir ?? SHIPPED_WORLD));
   } catch (err) {
