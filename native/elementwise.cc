@@ -220,12 +220,13 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   std::string name = args.string(0, "op");
   Args opArgs(info, "binary " + name);
   BinaryOp op = parseBinary(opArgs, name);
-  FloatSpan a = opArgs.floats(1, "a");
+  // Arrays first: reading their elements can run JS (getters) that might detach a buffer read earlier.
   std::vector<int64_t> aStrides = opArgs.dims(2, "aStrides");
-  FloatSpan b = opArgs.floats(3, "b");
   std::vector<int64_t> bStrides = opArgs.dims(4, "bStrides");
-  FloatSpan out = opArgs.floats(5, "out");
   std::vector<int64_t> shape = opArgs.dims(6, "shape");
+  FloatSpan a = opArgs.floats(1, "a");
+  FloatSpan b = opArgs.floats(3, "b");
+  FloatSpan out = opArgs.floats(5, "out");
   requireRank(opArgs, "aStrides", aStrides, shape);
   requireRank(opArgs, "bStrides", bStrides, shape);
   int64_t count = shapeCount(opArgs, shape);
@@ -247,13 +248,14 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   Args args(info, "copy");
-  FloatSpan src = args.floats(0, "src");
-  int64_t srcOffset = args.size(1, "srcOffset");
+  // Arrays first: reading their elements can run JS (getters) that might detach a buffer read earlier.
   std::vector<int64_t> srcStrides = args.dims(2, "srcStrides");
-  FloatSpan dst = args.floats(3, "dst");
-  int64_t dstOffset = args.size(4, "dstOffset");
   std::vector<int64_t> dstStrides = args.dims(5, "dstStrides");
   std::vector<int64_t> shape = args.dims(6, "shape");
+  FloatSpan src = args.floats(0, "src");
+  int64_t srcOffset = args.size(1, "srcOffset");
+  FloatSpan dst = args.floats(3, "dst");
+  int64_t dstOffset = args.size(4, "dstOffset");
   bool accumulate = args.boolean(7, "accumulate");
   requireRank(args, "srcStrides", srcStrides, shape);
   requireRank(args, "dstStrides", dstStrides, shape);
