@@ -160,7 +160,8 @@ void parallelFor(int64_t count, int64_t grain, const RangeBody& body) {
   if (!p.run(count, chunk, body)) body(0, count);
 }
 
-void parallelForEach(int64_t count, const std::function<void(int64_t item)>& body) {
+// Like parallelFor, but hands out one item at a time.
+static void parallelForEach(int64_t count, const std::function<void(int64_t item)>& body) {
   if (count <= 0) return;
   RangeBody range = [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; item++) body(item);
@@ -171,8 +172,8 @@ void parallelForEach(int64_t count, const std::function<void(int64_t item)>& bod
 
 void parallelItems(int64_t count, int workers, const std::function<void(int64_t item, int worker)>& body) {
   // Runs of neighbouring items rather than single ones: neighbours (adjacent attention heads) share cache
-  // lines at their edges, and two threads writing them in turn slowed temporal attention down ~2x.
-  // About 16 runs per worker still balance items of uneven cost.
+  // lines at their edges, which would bounce between cores if the threads took items in turn. About 16
+  // runs per worker still balance items of uneven cost.
   const int64_t run = std::max<int64_t>(1, count / (16 * static_cast<int64_t>(workers)));
   std::atomic<int64_t> next{0};
   parallelForEach(std::min<int64_t>(workers, count), [&](int64_t worker) {

@@ -26,9 +26,6 @@ int threadCount();
 // called from inside another parallel loop, or when another JS thread holds the pool. `body` must not throw.
 void parallelFor(int64_t count, int64_t grain, const RangeBody& body);
 
-// Like parallelFor, but hands out one item at a time: for items of uneven cost.
-void parallelForEach(int64_t count, const std::function<void(int64_t item)>& body);
-
 // Hands items [0, count) out in short runs of neighbours to at most `workers` parallel workers and calls
 // body(item, worker), where `worker` in [0, workers) selects scratch memory the caller allocated per
 // worker (so kernels need no per-item allocation and no thread-locals).
