@@ -50,7 +50,7 @@ const OPTIONS: [string, string, string?][] = [
   ['--set <key=value>', 'with --train-world: override one config field, as in genie train (repeatable)'],
   ['--world-episodes <n>', 'with --train-world: random-policy episodes to record (level seeds 0..n-1)', '300'],
   ['--world-policy <name>', 'with --train-world: random (a fresh action each step) or sticky (held 1-12 steps)', 'random'],
-  ['--world-clip-frames <n>', 'with --train-world: frames per recorded clip', '160'],
+  ['--world-clip-frames <n>', 'with --train-world: frames per recorded clip (episode tails shorter than a clip are dropped; random-policy episodes are often short)', '40'],
   ['--episodes <n>', 'evaluation levels (one closed-loop episode each, held out from world and expert levels)', '100'],
   ['--expert-episodes <n>', 'expert levels to imitate', '100'],
   ['--eval-seed <n>', 'first evaluation level seed', '300000'],
