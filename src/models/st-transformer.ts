@@ -1,5 +1,5 @@
 // The spatiotemporal (ST) transformer of Genie (Bruce et al. 2024, Sec. 2 and Fig. 4), shared by the
-// video tokenizer, the latent action model and the dynamics model. Exactly /work/brief/st-block.md:
+// video tokenizer, the latent action model and the dynamics model. Exactly the PyTorch reference in test/fixtures/st_block.py:
 // pre-norm spatial attention over the tokens of a frame, pre-norm CAUSAL temporal attention over the frames
 // at each token position, then ONE feed-forward layer; QK-norm (LayerNorm over the head width, shared by
 // heads) on queries and keys. Parameter names are snake_case because they are the safetensors keys shared

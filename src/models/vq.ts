@@ -1,5 +1,5 @@
 // Vector quantiser shared by the video tokenizer (1024 codes) and the latent action model (|A| codes):
-// VQ-VAE (van den Oord et al. 2017) with l2-normalised ("cosine") inputs and codes as in /work/brief/st-block.md,
+// VQ-VAE (van den Oord et al. 2017) with l2-normalised ("cosine") inputs and codes as in test/fixtures/st_block.py (the PyTorch reference),
 // straight-through gradients, codebook + commitment losses, dead-code reset from recent encoder outputs,
 // usage statistics, and an optional batch-entropy term against collapse to a few codes.
 //
