@@ -38,15 +38,17 @@ export class VideoTokenizer extends Module {
     const { encoder, decoder, quantizer, patch } = tokenizer;
     const pixels = patch * patch * video.channels;
     const tokens = tokensPerFrame(video, patch);
-    this.patch_embed = new Linear(pixels, encoder.width, rng, { std: 0.02 });
+    // The four layers in and out of the transformers keep PyTorch's default init: at std 0.02 the cpu preset
+    // underfit (continuous bottleneck, 25 dB at step 300 vs 30.9 dB at step 175) and stalled near 20 dB.
+    this.patch_embed = new Linear(pixels, encoder.width, rng);
     this.encoder_positions = new PositionEmbedding(tokens, video.frames, encoder.width, rng);
     this.encoder = new STTransformer(encoder, rng);
-    this.to_latent = new Linear(encoder.width, quantizer.latentDim, rng, { std: 0.02 });
+    this.to_latent = new Linear(encoder.width, quantizer.latentDim, rng);
     this.quantizer = new VectorQuantizer(quantizer, rng);
-    this.from_latent = new Linear(quantizer.latentDim, decoder.width, rng, { std: 0.02 });
+    this.from_latent = new Linear(quantizer.latentDim, decoder.width, rng);
     this.decoder_positions = new PositionEmbedding(tokens, video.frames, decoder.width, rng);
     this.decoder = new STTransformer(decoder, rng);
-    this.to_pixels = new Linear(decoder.width, pixels, rng, { std: 0.02 });
+    this.to_pixels = new Linear(decoder.width, pixels, rng);
   }
 
   // frames (B, T, H, W, C) in [0, 1] -> the quantiser's view of the encoder output.
