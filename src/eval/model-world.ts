@@ -65,7 +65,9 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
 
     inferActions(v) {
       const out = noGrad(() => lam.forward(asTensor(v)));
-      return { actions: out.actions, predicted: asVideo(out.prediction) };
+      const predicted = asVideo(out.prediction);
+      for (let i = 0; i < predicted.data.length; i++) predicted.data[i] = Math.min(1, Math.max(0, predicted.data[i])); // the LAM's x_t + change may overshoot
+      return { actions: out.actions, predicted };
     },
 
     generate(request: GenerateRequest) {
