@@ -12,6 +12,7 @@ export { Embedding, LayerNorm, Linear, type LinearOptions, Module, RMSNorm, buff
 export { AdamW, type AdamWOptions, type CosineScheduleOptions, type OptimizerState, clipGradNorm, cosineSchedule, vectorsOnly } from './optim.ts';
 export { type SafetensorsContents, type StoredArray, readSafetensors, readTensors, writeSafetensors } from './safetensors.ts';
 export { backend, useBackend } from './backend.ts';
+export { formatProfile, profileKernels, type KernelProfile, type KernelTime } from './profile.ts';
 export { reference } from './reference.ts';
 export { loadNative, nativeThreadCount } from './native.ts';
 export { formatShape, sizeOf } from './shape.ts';
