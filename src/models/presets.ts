@@ -44,13 +44,16 @@ const tiny: ModelConfig = {
 };
 
 // The world shipped with the project: 64x64 RGB at 10 FPS, 16-frame clips, both phases trained on 2 CPU
-// cores in <= 2.5 hours. FIRST PROPOSAL, TO BE TUNED BY MEASUREMENT (src/train owns the measurements):
-// - tokenizer patch 4 (256 tokens/frame), d96, 3+3 blocks: the prototype reached 28.4 dB test PSNR in
-//   ~30 min of 2-core time; patch 8 with the same codebook flattened near 26 dB, under the 28 dB floor.
+// cores in <= 2.5 hours (training settings: src/train/run-config.ts; results: worlds/coinrun/README.md).
+// - tokenizer patch 4 (256 tokens/frame), d96, 3+3 blocks: patch 8 with the same codebook flattened near
+//   26 dB in the prototype (cpu-feasibility.md), under the 28 dB floor. Measured here: 22-25 frames/s on 2
+//   cores, 27.4 dB validation PSNR after 2,000 steps (55 min), still rising.
 // - action model patch 16 (16 tokens/frame), d128, 3+3 blocks, 8 actions with the anti-collapse fix:
 //   pixels are cheap at patch 16, and the paper found pixel input more controllable than tokens.
-// - dynamics d128, 6 blocks: the prototype's size, which was still undertrained after ~21 min on patch-8
-//   tokens. At 256 tokens/frame a step costs 3-5x more: the unmeasured risk of this preset.
+// - dynamics d128, 6 blocks: the prototype's size. At 256 tokens/frame a phase-2 step of 6 x 16 frames
+//   takes ~7 s here (11-15 frames/s), so the budget left after the tokenizer buys only ~560 steps: the
+//   dynamics model ends far from trained (15% masked-token accuracy). The preset's open problem: a faster
+//   engine, or fewer tokens per frame for the dynamics model, before more steps fit the budget.
 const cpu: ModelConfig = {
   name: 'cpu',
   video: { height: 64, width: 64, channels: 3, frames: 16, fps: 10 },

@@ -80,8 +80,8 @@ const tiny: TrainingConfig = {
 
 // The shipped CoinRun world (worlds/coinrun/README.md), sized to the budget of 2.5 hours on 2 cores
 // by the throughput measured while training it on 2 otherwise idle cores: the tokenizer phase runs at 22-25
-// frames/s (2,000 steps of 8 x 4 frames: 55 min), the LAM + dynamics phase at 12.8 frames/s (7.5 s a step
-// of 6 x 16 frames: 640 steps in the remaining ~85 min). Tokenizer settings are the prototype's
+// frames/s (2,000 steps of 8 x 4 frames: 55 min), the LAM + dynamics phase at 11-15 frames/s (~7 s a step
+// of 6 x 16 frames: 560 steps in 71 min, validations included). Tokenizer settings are the prototype's
 // (cpu-feasibility.md: T=4, batch 8, lr 1e-3, beta2 0.95, 200 warmup steps, cosine to 0.1x); it reached
 // 27.4 dB validation PSNR at step 2,000, still rising (26.1 at 1,000, 26.9 at 1,500).
 const cpu: TrainingConfig = {
