@@ -22,8 +22,8 @@ function paperST(numLayers: number, width: number, heads: number, kqSize?: numbe
 }
 
 // Tokenizer codebook: a code unused (< 1% of the mean) over the last 10 steps is moved onto an encoder output.
-// Every 50 steps was too slow: on CoinRun the codebook fell to 1-5 codes before the first reset (cpu preset,
-// step 150: 26.9 dB validation PSNR resetting every 10 steps vs 19.9 dB every 50).
+// Every 50 steps was too slow: on CoinRun the codebook fell to 1-5 codes before the first reset (diagnosis
+// runs of the cpu preset, step 150: 26.9 dB PSNR resetting every 10 steps vs 19.9 dB every 50).
 function tokenCodebook(codes: number, latentDim: number): QuantizerConfig {
   return { codes, latentDim, commitment: 0.25, resetEvery: 10, deadBelow: 0.01, entropyWeight: 0, entropyTemperature: 0.1 };
 }
