@@ -4,6 +4,7 @@ import { integer } from './options.ts';
 import { benchmarkEnv } from '../envs/benchmark.ts';
 import { POLICY_NAMES, recordSplit, type PolicyName } from '../envs/record.ts';
 import { playInTerminal } from '../envs/terminal-play.ts';
+import { startEnvPlayServer } from '../envs/web-play.ts';
 import type { ClipSelection } from '../envs/clips.ts';
 
 // The CoinRun data set's conventions: train levels from seed 0 with every clip of each episode,
@@ -53,11 +54,17 @@ export function register(program: Command): void {
 
   env
     .command('play')
-    .description('play the platformer yourself')
-    .requiredOption('--terminal', 'in this terminal (24-bit colour half blocks); the only mode here, the web page is `genie play`')
+    .description('play the platformer yourself: in a web page (the environment runs in the browser), or in this terminal')
+    .option('--terminal', 'in this terminal (24-bit colour half blocks, one step per key press) instead of a web page')
     .option('--seed <n>', 'first level', integer(0), 0)
-    .option('--size <px>', 'frame width and height', integer(8), 64)
-    .action(async (opts) => playInTerminal(opts.seed, opts.size));
+    .option('--size <px>', 'frame width and height (terminal)', integer(8), 64)
+    .option('--host <address>', 'web page: address to bind', '127.0.0.1')
+    .option('--port <n>', 'web page: port (0: any free one)', integer(0), 8081)
+    .action(async (opts) => {
+      if (opts.terminal) return playInTerminal(opts.seed, opts.size);
+      const server = await startEnvPlayServer({ host: opts.host, port: opts.port });
+      console.log(`the platformer: ${server.url}/?seed=${opts.seed}  (Ctrl-C stops)`);
+    });
 
   env
     .command('bench')
