@@ -8,11 +8,12 @@ import { sliceFrames, videoBatch, type VideoBatch } from './eval-world.ts';
 import { modelWorld } from './model-world.ts';
 
 const weights = freshWorldWeights('tiny', 3);
-// An untrained dynamics model barely reacts to its inputs: its action embeddings and logits are too small
-// to change a sample. Scaled up, a wrong action or another context (teacher forcing) shows.
+// An untrained dynamics model barely reacts to its inputs: its action embeddings, what its temporal
+// attention brings from earlier frames and its logits are too small to change a sample. Scaled up, a wrong
+// action or another context (teacher forcing) shows.
 for (const name of Object.keys(weights.tensors)) {
-  if (name.startsWith('model.dynamics.action_embed.')) weights.tensors[name] = mul(weights.tensors[name], 50);
-  if (name.startsWith('model.dynamics.head.')) weights.tensors[name] = mul(weights.tensors[name], 500);
+  if (/^model\.dynamics\.(action_embed|transformer\.blocks\.\d+\.temporal_attn\.proj)\./.test(name)) weights.tensors[name] = mul(weights.tensors[name], 50);
+  if (name.startsWith('model.dynamics.head_norm.')) weights.tensors[name] = mul(weights.tensors[name], 500);
 }
 const models = buildWorldModels(weights.config, weights.tensors, 'tiny');
 const world = modelWorld(models, weights.config, { name: 'tiny', checkpoints: [] });

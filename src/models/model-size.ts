@@ -83,7 +83,8 @@ export function dynamicsParameters(config: ModelConfig): ComponentSize {
       positions(config, tokens, transformer.width) +
       linear(config.lam.quantizer.latentDim, transformer.width), // action embedding
     transformer: stTransformerParameters(transformer),
-    head: linear(transformer.width, codes),
+    // MaskGIT's head: dense + layer norm, logits against the token table (counted above) plus a bias per code
+    head: linear(transformer.width, transformer.width) + layerNorm(transformer.width) + codes,
   });
 }
 
@@ -111,7 +112,7 @@ export function generationFlops(config: ModelConfig): GenerationCost {
   const { decoder, quantizer, patch } = config.tokenizer;
   const context = config.video.frames;
   const dynamicsPass = (ctx: number) =>
-    stFrameFlops(transformer, tokens, ctx) + 2 * tokens * transformer.width * quantizer.codes;
+    stFrameFlops(transformer, tokens, ctx) + 2 * tokens * transformer.width * (transformer.width + quantizer.codes);
   const decodePass = (ctx: number) =>
     stFrameFlops(decoder, tokens, ctx) +
     2 * tokens * decoder.width * (quantizer.latentDim + patch * patch * config.video.channels);
