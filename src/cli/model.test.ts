@@ -34,8 +34,8 @@ test('--config errors name the file and the field', () => {
 test('model info prints a row per component and part, with the total', () => {
   const config = presets['platformers-11b'];
   const text = formatModelInfo(config, modelSize(config));
-  assert.match(text, /^dynamics +10,210,173,952 +10\.21B$/m);
-  assert.match(text, /^total +10,780,511,344 +10\.78B$/m);
+  assert.match(text, /^dynamics +10,231,160,832 +10\.23B$/m);
+  assert.match(text, /^total +10,801,498,224 +10\.80B$/m);
   assert.match(text, /^ {2}codebook +256 +256$/m);
   assert.match(text, /tokens per frame: tokenizer\/dynamics 960, latent action model 60/);
 });
