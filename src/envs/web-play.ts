@@ -1,8 +1,8 @@
 // `genie env play`: a person plays the platformer in a web page. The environment runs in the browser
 // itself: platformer/ has no DOM or Node dependencies, so esbuild bundles it once at start and the page
-// imports the bundle. Its integer arithmetic renders the same pixels there as in Node (web-play.test.ts
-// replays a page's actions here and compares). Binds 127.0.0.1 unless told otherwise; static files come
-// from web/ only.
+// imports the bundle. Its integer arithmetic renders the same pixels there as in Node
+// (test/env-play-browser.test.ts replays a page's actions here and compares). Binds 127.0.0.1 unless told
+// otherwise; static files come from web/ only.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import Fastify, { type FastifyInstance } from 'fastify';
