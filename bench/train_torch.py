@@ -12,7 +12,8 @@ dynamics.ts) layer for layer, with test/fixtures/st_block.py's STBlock (the defi
   dynamics   the frozen tokenizer's encoder tokenizes the clip in windows of the tokenizer's training length;
              LAM on pixels (action slot token, cosine VQ with the batch-entropy term, decoder with added
              action embeddings); MaskGIT dynamics (per-frame mask rate U[min, max], additive stop-gradient
-             action embeddings, cross-entropy on masked tokens); one AdamW over LAM + dynamics
+             action embeddings, MaskGIT's output layer tied to the token table, cross-entropy on masked
+             tokens); one AdamW over LAM + dynamics
 Each step: forward, backward, global-norm clipping, AdamW (betas from the settings, weight decay on
 matrices only), as src/train/loop.ts's optimizerStep.
 """
@@ -166,7 +167,9 @@ class Dynamics(nn.Module):
         self.positions = Positions(tokens_per_frame(m, m["tokenizer"]["patch"]), m["video"]["frames"], d)
         self.action_embed = nn.Linear(m["lam"]["quantizer"]["latentDim"], d)
         self.transformer = STTransformer(m["dynamics"]["transformer"])
-        self.head = nn.Linear(d, self.mask_token)
+        self.head_dense = nn.Linear(d, d)  # MaskGIT's output layer, tied to the token table (dynamics.ts)
+        self.head_norm = nn.LayerNorm(d)
+        self.head_bias = nn.Parameter(torch.zeros(self.mask_token))
 
     def forward(self, ids, latents):  # ids (B, T, N), latents (B, T-1, Dz)
         B, T, N = ids.shape
@@ -177,7 +180,8 @@ class Dynamics(nn.Module):
         x = self.positions(self.token_embed(torch.where(mask, torch.full_like(ids, self.mask_token), ids)))
         action = self.action_embed(latents.detach()).unsqueeze(2)  # (B, T-1, 1, D)
         x = torch.cat([x[:, :1], x[:, 1:] + action], dim=1)
-        logits = self.head(self.transformer(x))
+        h = self.head_norm(F.gelu(self.head_dense(self.transformer(x))))
+        logits = F.linear(h, self.token_embed.weight[: self.mask_token], self.head_bias)
         return F.cross_entropy(logits[mask], ids[mask])
 
 
