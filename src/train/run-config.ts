@@ -79,7 +79,7 @@ const tiny: TrainingConfig = {
 };
 
 // The shipped CoinRun world (worlds/coinrun/README.md), sized to the budget of 2.5 hours on 2 cores
-// by the throughput measured while training it on 2 cores: the tokenizer phase runs at 22-30 frames/s
+// by the throughput measured while training it: the tokenizer phase runs at 22-30 frames/s
 // (2,400 steps of 8 x 4 frames: 62 min), the LAM + dynamics phase at 13-15 frames/s (~4.4 s a step of
 // 4 x 16 frames: 1,040 steps in 84 min, validations included; 2 h 26 min in all). Tokenizer settings are the
 // prototype's (cpu-feasibility.md: T=4, batch 8, lr 1e-3, beta2 0.95, 200 warmup steps, cosine to 0.1x).

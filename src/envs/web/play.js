@@ -59,9 +59,12 @@ function tick() {
   show();
 }
 
+// Letters in either case ('A' with Shift or Caps Lock), other keys by name.
+const keyName = (event) => (event.key.length === 1 ? event.key.toLowerCase() : event.key);
+
 addEventListener('keydown', (event) => {
   if (event.target instanceof HTMLInputElement) return;
-  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const key = keyName(event);
   if (KEYS[key]) {
     held.add(KEYS[key]);
     event.preventDefault();
@@ -71,7 +74,7 @@ addEventListener('keydown', (event) => {
   } else if (key === 'r') start(play.seed);
   else if (key === 'n') start(play.seed + 1);
 });
-addEventListener('keyup', (event) => held.delete(KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key]));
+addEventListener('keyup', (event) => held.delete(KEYS[keyName(event)]));
 addEventListener('blur', () => held.clear());
 
 $('go').addEventListener('submit', (event) => {
