@@ -40,6 +40,9 @@ for (const kernels of testBackends) {
       // Two query frames after four cached frames see the whole cache plus their own past.
       const kc = rand([2, 4, 4, 6], 4), vc = rand([2, 4, 4, 6], 5), qLast = op.slice(rand([2, 4, 4, 6], 6), 1, 2, 4);
       close(op.attention(qLast, kc, vc, { heads: 2, seqAxis: 1, causal: true }).data, unfusedAttention(qLast, kc, vc, 2, 1, true).data, 1e-5, 'KV cache');
+      // The same cache preallocated for 6 frames, of which the first 4 are filled (the rest is garbage).
+      const roomy = (t: Tensor) => op.concat([t, rand([2, 2, 4, 6], 7)], 1);
+      close(op.attention(qLast, roomy(kc), roomy(vc), { heads: 2, seqAxis: 1, causal: true, keyFrames: 4 }).data, unfusedAttention(qLast, kc, vc, 2, 1, true).data, 1e-5, 'keyFrames');
     });
   });
 
@@ -122,6 +125,8 @@ test('shape errors name the op and both shapes', () => {
   assert.throws(() => op.concat([a, b], 0), /concat: shapes differ outside axis 0: \(2, 3\) vs \(4, 5\)/);
   assert.throws(() => op.linear(a, b), /linear: input \(2, 3\) does not match weight \(4, 5\)/);
   assert.throws(() => op.attention(rand([1, 2, 3, 4], 3), rand([1, 3, 3, 4], 4), rand([1, 3, 3, 4], 5), { heads: 2, seqAxis: 2, causal: false }), /attention: spatial attention needs the same frames in q and k: q \(1, 2, 3, 4\) vs k \(1, 3, 3, 4\)/);
+  assert.throws(() => op.attention(rand([1, 1, 3, 4], 3), rand([1, 3, 3, 4], 4), rand([1, 3, 3, 4], 5), { heads: 2, seqAxis: 1, causal: true, keyFrames: 4 }), /attention: keyFrames 4 is not within 1..3/);
+  assert.throws(() => op.attention(rand([1, 2, 3, 4], 3), rand([1, 2, 3, 4], 4), rand([1, 2, 3, 4], 5), { heads: 2, seqAxis: 2, causal: false, keyFrames: 1 }), /attention: keyFrames is for temporal attention/);
   assert.throws(() => op.embedding(rand([3, 2], 6), Int32Array.of(3), [1]), /gather: id 3.* out of range/);
   assert.throws(() => new Tensor([2, 2], new Float32Array(3)), /tensor: 3 values do not fill shape \(2, 2\)/);
 });

@@ -16,6 +16,9 @@ export interface AttentionOptions {
   causal: boolean;
   // Defaults to 1 / sqrt(head dim).
   scale?: number;
+  // Temporal only: attend over the first `keyFrames` frames of k and v (default all of them), as when k and
+  // v are a KV cache allocated for more frames than it holds yet.
+  keyFrames?: number;
 }
 
 function attentionParams(q: readonly number[], k: readonly number[], options: AttentionOptions): AttentionParams {
@@ -29,15 +32,18 @@ function attentionParams(q: readonly number[], k: readonly number[], options: At
   const headDim = width / heads;
   const scale = options.scale ?? 1 / Math.sqrt(headDim);
   if (seqAxis === 2) {
+    if (options.keyFrames !== undefined) throw fail('keyFrames is for temporal attention (seqAxis 1)');
     if (tk !== tq) throw fail('spatial attention needs the same frames in q and k');
     if (causal && nk < nq) throw fail('causal attention needs at least as many keys as queries');
     const rows = (n: number) => ({ g1: n * width, g2: 0, row: width });
     return { g1: batch * tq, g2: 1, lq: nq, lk: nk, heads, headDim, causal, scale, q: rows(nq), k: rows(nk), v: rows(nk), o: rows(nq) };
   }
   if (nk !== nq) throw fail('temporal attention needs the same tokens per frame in q and k');
-  if (causal && tk < tq) throw fail('causal attention needs at least as many key frames as query frames');
+  const used = options.keyFrames ?? tk;
+  if (!Number.isInteger(used) || used < 1 || used > tk) throw fail(`keyFrames ${used} is not within 1..${tk}`);
+  if (causal && used < tq) throw fail('causal attention needs at least as many key frames as query frames');
   const frames = (t: number) => ({ g1: t * nq * width, g2: width, row: nq * width });
-  return { g1: batch, g2: nq, lq: tq, lk: tk, heads, headDim, causal, scale, q: frames(tq), k: frames(tk), v: frames(tk), o: frames(tq) };
+  return { g1: batch, g2: nq, lq: tq, lk: used, heads, headDim, causal, scale, q: frames(tq), k: frames(tk), v: frames(tk), o: frames(tq) };
 }
 
 // q (B, Tq, N, D), k and v (B, Tk, N, D) -> (B, Tq, N, D).

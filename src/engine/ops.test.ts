@@ -95,6 +95,7 @@ const attentionCases: Case[] = [
   ['attention spatial causal', (q, k, v) => op.attention(q, k, v, { heads: 1, seqAxis: 2, causal: true, scale: 0.7 }), () => [rand([1, 2, 3, 4], 113), rand([1, 2, 3, 4], 114), rand([1, 2, 3, 4], 115)]],
   ['attention temporal causal', (q, k, v) => op.attention(q, k, v, { heads: 2, seqAxis: 1, causal: true }), () => [rand([2, 3, 2, 4], 116), rand([2, 3, 2, 4], 117), rand([2, 3, 2, 4], 118)]],
   ['attention temporal KV cache', (q, k, v) => op.attention(q, k, v, { heads: 2, seqAxis: 1, causal: true }), () => [rand([1, 2, 3, 4], 119), rand([1, 4, 3, 4], 120), rand([1, 4, 3, 4], 121)]],
+  ['attention temporal keyFrames', (q, k, v) => op.attention(q, k, v, { heads: 2, seqAxis: 1, causal: true, keyFrames: 3 }), () => [rand([1, 2, 3, 4], 122), rand([1, 4, 3, 4], 123), rand([1, 4, 3, 4], 124)]],
 ];
 
 const trainingCases: Case[] = [

@@ -71,6 +71,10 @@ export const dynamicsSchema = z
     // MaskGIT decoding of one frame: paper 25 steps; temperature 2 for Platformers, 1 for CoinRun.
     maskgitSteps: count,
     temperature: z.number().min(0),
+    // Generation holds video.frames frames of context; once full, it drops this many of the oldest at once
+    // and recomputes the KV cache of the rest (sample.ts). 1 keeps the most context, at the cost of a
+    // recomputation per frame; default half the window (windowSlide() below).
+    windowSlide: count.optional(),
   })
   .refine((d) => d.maskRateMin <= d.maskRateMax, { message: 'maskRateMin must be <= maskRateMax', path: ['maskRateMin'] });
 
@@ -83,6 +87,10 @@ export const modelConfigSchema = z
     dynamics: dynamicsSchema,
   })
   .superRefine((config, ctx) => {
+    const slide = config.dynamics.windowSlide;
+    if (slide !== undefined && slide >= config.video.frames) {
+      ctx.addIssue({ code: 'custom', path: ['dynamics', 'windowSlide'], message: `windowSlide ${slide} must be below video.frames ${config.video.frames}: a slide keeps at least one frame` });
+    }
     for (const part of ['tokenizer', 'lam'] as const) {
       const patch = config[part].patch;
       for (const side of ['height', 'width'] as const) {
@@ -115,4 +123,9 @@ export function mlpWidth(s: STTransformerConfig): number {
 
 export function tokensPerFrame(video: VideoConfig, patch: number): number {
   return (video.height / patch) * (video.width / patch);
+}
+
+// Frames dropped at once when the generation window is full (see dynamicsSchema).
+export function windowSlide(config: ModelConfig): number {
+  return config.dynamics.windowSlide ?? Math.max(1, Math.floor(config.video.frames / 2));
 }

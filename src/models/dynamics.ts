@@ -107,7 +107,7 @@ export class DynamicsModel extends Module {
   }
 
   newCache(): KVCache {
-    return new KVCache(this.config.dynamics.transformer.blocks);
+    return new KVCache(this.config.dynamics.transformer.blocks, this.config.video.frames);
   }
 }
 

@@ -75,6 +75,10 @@ test('generation cost: MaskGIT passes scale with the step count; the window slid
   assert.equal(at(10).cacheUpdate, at(25).cacheUpdate);
   assert.equal(at(10).windowSlide, at(25).windowSlide);
   assert.ok(at(25).total > at(25).maskgit);
+  // Sliding by one frame recomputes 15 frames every frame; by half the window (default), 8 every 8 frames.
+  const slideBy = (windowSlide: number) => generationFlops({ ...cpu, dynamics: { ...cpu.dynamics, windowSlide } }).windowSlide;
+  assert.equal(slideBy(8), at(25).windowSlide);
+  assert.ok(slideBy(1) > 10 * slideBy(8), `${slideBy(1)} vs ${slideBy(8)}`);
 });
 
 test('the arithmetic counts exactly the parameters of constructed models (tiny and cpu)', () => {

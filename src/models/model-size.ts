@@ -1,7 +1,7 @@
 // Parameter counts and generation cost computed from a config alone, without allocating anything, so that
 // `genie model info` can size the paper's 10.7B model on a laptop. The arithmetic mirrors the modules
 // parameter by parameter; model-size.test.ts checks it against constructed models.
-import { headDim, mlpWidth, tokensPerFrame } from './config.ts';
+import { headDim, mlpWidth, tokensPerFrame, windowSlide as windowSlideOf } from './config.ts';
 import type { ModelConfig, STTransformerConfig } from './config.ts';
 
 const linear = (inputs: number, outputs: number) => inputs * outputs + outputs; // weight + bias
@@ -101,7 +101,7 @@ export interface GenerationCost {
   maskgit: number; // maskgitSteps dynamics passes over the new frame's tokens (KV cache for the past)
   cacheUpdate: number; // one more pass with the chosen tokens, to append the frame's keys and values
   decode: number; // the tokenizer decoder turns the new frame's tokens into pixels (KV cache as well)
-  windowSlide: number; // once 16 frames are held, dropping the oldest changes every later key: recompute them
+  windowSlide: number; // a full window drops windowSlide frames at once and recomputes the rest's keys (per frame)
   total: number;
 }
 
@@ -116,8 +116,11 @@ export function generationFlops(config: ModelConfig): GenerationCost {
   const decodePass = (ctx: number) =>
     stFrameFlops(decoder, tokens, ctx) +
     2 * tokens * decoder.width * (quantizer.latentDim + patch * patch * config.video.channels);
+  // Every `slide` frames the context - slide frames left are run again, one at a time (sample.ts). The
+  // decoder's cache restarts at each tokenizer window instead, at no extra cost.
+  const slide = windowSlideOf(config);
   let windowSlide = 0;
-  for (let ctx = 1; ctx < context; ctx++) windowSlide += dynamicsPass(ctx) + decodePass(ctx);
+  for (let ctx = 1; ctx <= context - slide; ctx++) windowSlide += dynamicsPass(ctx) / slide;
   const cost = {
     maskgit: maskgitSteps * dynamicsPass(context),
     cacheUpdate: dynamicsPass(context),

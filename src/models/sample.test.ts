@@ -19,8 +19,18 @@ function randomAction(batch: number, seed: number): Tensor {
   return tensor(new Rng(seed).fillNormal(new Float32Array(batch * Dz)), [batch, Dz]);
 }
 
-test('KV-cached next-frame logits equal the full forward pass over the window, also after it slides', () => {
-  const model = new DynamicsModel(tiny, new Rng(0));
+test('the window slides by windowSlide frames (default half the window) once full', () => {
+  const starts = (windowSlide?: number) => {
+    const generator = new FrameGenerator(new DynamicsModel({ ...tiny, dynamics: { ...tiny.dynamics, windowSlide } }, new Rng(0)), 1);
+    return [...Array(11).keys()].map((index) => generator.windowFor(index));
+  };
+  assert.deepEqual(starts(), [0, 0, 0, 0, 2, 2, 4, 4, 6, 6, 8]); // tiny: 4-frame window
+  assert.deepEqual(starts(1), [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(starts(3), [0, 0, 0, 0, 3, 3, 3, 6, 6, 6, 9]);
+});
+
+for (const windowSlide of [1, 2]) test(`KV-cached next-frame logits equal the full forward pass over the window, also after it slides (windowSlide ${windowSlide})`, () => {
+  const model = new DynamicsModel({ ...tiny, dynamics: { ...tiny.dynamics, windowSlide } }, new Rng(0));
   const B = 2;
   const rng = new Rng(1);
   const prompt = Int32Array.from({ length: B * 2 * N }, () => rng.int(K));
@@ -33,8 +43,9 @@ test('KV-cached next-frame logits equal the full forward pass over the window, a
     const action = randomAction(B, 10 + frame);
     const partial = Int32Array.from({ length: B * N }, (_, i) => (i % 3 === 0 ? model.maskToken : rng.int(K)));
     const cached = generator.nextFrameLogits(partial, action);
-    // The uncached reference: the last (window - 1) frames plus this one, from position 0.
-    const first = Math.max(0, frame - (generator.contextFrames - 1));
+    // The uncached reference: the frames of this frame's window plus this one, from position 0.
+    const first = generator.windowFor(frame);
+    assert.ok(frame - first < generator.contextFrames && (frame < generator.contextFrames || frame - first >= generator.contextFrames - windowSlide));
     const held = [...Array(frame - first).keys()].map((i) => generator.frame(first + i));
     const clip = new Int32Array(B * (held.length + 1) * N);
     [...held, partial].forEach((tokens, t) => {
@@ -63,12 +74,16 @@ test('generation is reproducible from a seed, and truncating replays the same fr
   assert.deepEqual(run(7, 1), run(7, 1));
   assert.notDeepEqual(run(7, 1), run(8, 1));
   assert.deepEqual(run(7, 0), run(8, 0), 'temperature 0 takes the most likely code, whatever the seed');
+  // Past the window (4 frames, sliding by 2): undoing to any length and stepping again with the same seeds
+  // makes the same frames, bit for bit, whatever the window did in between.
   const generator = new FrameGenerator(model, 1);
   generator.begin(prompt, 1);
-  const first = generator.step(action, { steps: 4, temperature: 1, rng: new Rng(5) });
-  generator.step(action, { steps: 4, temperature: 1, rng: new Rng(6) });
-  generator.truncate(1);
-  assert.deepEqual(generator.step(action, { steps: 4, temperature: 1, rng: new Rng(5) }), first);
+  const play = (from: number, to: number) => [...Array(to - from).keys()].map((i) => generator.step(randomAction(1, from + i), { steps: 4, temperature: 1, rng: new Rng(from + i) }));
+  const live = play(1, 10); // frames 1..9
+  for (const length of [1, 4, 5, 7]) {
+    generator.truncate(length);
+    assert.deepEqual(play(length, 10), live.slice(length - 1), `after truncating to ${length} frames`);
+  }
 });
 
 test('MaskGIT decoding of a trained toy world produces the frame the action implies', () => {

@@ -6,14 +6,17 @@
 //
 // Past frames never change, so each layer's temporal keys and values of the frames already made are cached
 // (st-transformer.ts KVCache): a MaskGIT step runs the new frame's N tokens only. The context window holds
-// `video.frames` frames (paper: 16); once full it slides, and the cache is rebuilt for the remaining frames
-// because every later key depends, through the layers below, on the frame that left the window and on its
-// position. The result equals the uncached forward pass over the window (sample.test.ts).
+// `video.frames` frames (paper: 16); once full it slides by `windowSlide` frames (config.ts), and the cache
+// is rebuilt for the frames left, because every later key depends, through the layers below, on the frames
+// that left the window and on its position. Sliding by half the window rebuilds 8 frames every 8 frames
+// instead of 15 every frame. The result equals the uncached forward pass over the window (sample.test.ts).
+// The window is a function of the frame count alone, and the cache is always filled one frame at a time,
+// so a frame made after an undo (truncate) is bit for bit the frame made live.
 //
 // Dimension keys: B batch, F frames held, N tokens per frame, K codes (id K: mask token), Dz action width.
-import { concat, noGrad, reshape, slice } from '../engine/index.ts';
+import { div, noGrad, reshape, slice, softmax } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
-import { tokensPerFrame } from './config.ts';
+import { tokensPerFrame, windowSlide } from './config.ts';
 import type { DynamicsModel } from './dynamics.ts';
 import type { KVCache } from './st-transformer.ts';
 
@@ -34,14 +37,20 @@ export class FrameGenerator {
   private actions: (Tensor | null)[] = []; // latent action that produced each frame, (B, Dz); null for the first
   private windowStart = 0; // first frame in the context window (and in the cache)
   private cache: KVCache;
+  private readonly slide: number;
 
   constructor(readonly dynamics: DynamicsModel, readonly batch: number) {
     this.tokens = tokensPerFrame(dynamics.config.video, dynamics.config.tokenizer.patch);
     this.cache = dynamics.newCache();
+    this.slide = windowSlide(dynamics.config);
   }
 
   get length(): number {
     return this.frames.length;
+  }
+
+  get cacheBytes(): number {
+    return this.cache.bytes;
   }
 
   get contextFrames(): number {
@@ -67,8 +76,7 @@ export class FrameGenerator {
       this.frames.push(frame);
       this.actions.push(t === 0 || !actions ? null : reshape(slice(actions, 1, t - 1, t), [this.batch, -1]));
     }
-    this.windowStart = Math.max(0, frames - this.contextFrames);
-    this.rebuild();
+    this.rebuild(this.windowFor(frames));
   }
 
   // Forgets every frame from `length` on (play's undo and branching).
@@ -76,8 +84,7 @@ export class FrameGenerator {
     if (length < 1 || length > this.length) throw new Error(`generator: cannot truncate ${this.length} frames to ${length}`);
     this.frames.length = length;
     this.actions.length = length;
-    this.windowStart = Math.max(0, length - this.contextFrames);
-    this.rebuild();
+    this.rebuild(this.windowFor(length));
   }
 
   // Logits (B, 1, N, K) of the next frame given its current tokens (B, N) (mask id where unknown) and the
@@ -96,17 +103,18 @@ export class FrameGenerator {
     const { batch, tokens } = this;
     const maskId = this.dynamics.maskToken;
     const frame = new Int32Array(batch * tokens).fill(maskId);
-    const probabilities = new Float64Array(maskId);
     for (let step = 0; step < steps; step++) {
-      const logits = this.nextFrameLogits(frame, action).data; // (B, 1, N, K)
+      const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
+      const probabilities = noGrad(() => softmax(temperature > 0 ? div(logits, temperature) : logits)).data;
       const keepMasked = maskedAfterStep(tokens, step, steps);
       for (let b = 0; b < batch; b++) {
         const drawn: { n: number; id: number; confidence: number }[] = [];
         for (let n = 0; n < tokens; n++) {
           const at = b * tokens + n;
           if (frame[at] !== maskId) continue;
-          const row = logits.subarray(at * maskId, (at + 1) * maskId);
-          drawn.push({ n, ...sampleCode(row, temperature, rng, probabilities) });
+          const row = probabilities.subarray(at * maskId, (at + 1) * maskId);
+          const id = temperature > 0 ? rng.categorical(row) : argmax(row);
+          drawn.push({ n, id, confidence: row[id] }); // MaskGIT keeps the tokens it drew with the highest probability
         }
         drawn.sort((p, q) => q.confidence - p.confidence || p.n - q.n);
         for (const { n, id } of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[b * tokens + n] = id;
@@ -137,39 +145,36 @@ export class FrameGenerator {
     return reshape(action, [this.batch, 1, -1]); // (B, 1, Dz)
   }
 
-  // A new frame needs a slot in the window: once it is full, drop the oldest frame and rebuild the cache.
-  private makeRoom(): void {
-    if (this.length - this.windowStart < this.contextFrames) return;
-    this.windowStart = this.length - this.contextFrames + 1;
-    this.rebuild();
+  // First frame of the window in which frame `index` is made: 0 until the window is full, then it moves
+  // `slide` frames at a time, each time the frames since the last move fill it again.
+  windowFor(index: number): number {
+    const { contextFrames, slide } = this;
+    return index < contextFrames ? 0 : slide * (Math.floor((index - contextFrames) / slide) + 1);
   }
 
-  // Recomputes the cache from the frames in the window; the first of them, at position 0, gets no action,
-  // as the first frame of every training clip.
-  private rebuild(): void {
-    const held = this.frames.slice(this.windowStart);
-    const { batch, tokens } = this;
-    const clip = new Int32Array(batch * held.length * tokens); // (B, F, N)
-    held.forEach((frame, t) => {
-      for (let b = 0; b < batch; b++) clip.set(frame.subarray(b * tokens, (b + 1) * tokens), (b * held.length + t) * tokens);
-    });
-    const acted = this.actions.slice(this.windowStart + 1) as Tensor[];
+  // The next frame's window, the cache rebuilt when it moved.
+  private makeRoom(): void {
+    const start = this.windowFor(this.length);
+    if (start !== this.windowStart) this.rebuild(start);
+  }
+
+  // Refills the cache with the frames from `start` on, one at a time as generation appends them; the first,
+  // at position 0, gets no action, as the first frame of every training clip.
+  private rebuild(start: number): void {
+    this.windowStart = start;
     this.cache = this.dynamics.newCache();
+    const { batch, tokens } = this;
     noGrad(() => {
-      const actions = acted.length ? concat(acted.map((a) => reshape(a, [batch, 1, -1])), 1) : null; // (B, F-1, Dz)
-      this.dynamics.transformer.forward(this.dynamics.embed(clip, [batch, held.length, tokens], actions), this.cache, true);
+      for (let t = start; t < this.length; t++) {
+        const action = t === start ? null : reshape(this.actions[t] as Tensor, [batch, 1, -1]); // (B, 1, Dz)
+        this.dynamics.transformer.forward(this.dynamics.embed(this.frames[t], [batch, 1, tokens], action, t - start), this.cache, true);
+      }
     });
   }
 }
 
-// One code from a row of logits: random with temperature (0: the most likely), and its probability, by which
-// MaskGIT ranks the tokens it keeps.
-function sampleCode(row: Float32Array, temperature: number, rng: Rng, probabilities: Float64Array): { id: number; confidence: number } {
-  const scale = temperature > 0 ? 1 / temperature : 1;
+function argmax(row: Float32Array): number {
   let best = 0;
   for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
-  let total = 0;
-  for (let k = 0; k < row.length; k++) total += probabilities[k] = Math.exp((row[k] - row[best]) * scale);
-  const id = temperature > 0 ? rng.categorical(probabilities) : best;
-  return { id, confidence: probabilities[id] / total };
+  return best;
 }

@@ -7,24 +7,55 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, I = heads x head width (the attention's
 // inner width; I = D unless the config sets the paper's k/q size), F frames held in a KV cache.
-import { LayerNorm, Linear, Module, add, attention, concat, gelu, parameter, reshape, slice, split, truncatedNormal } from '../engine/index.ts';
+import { LayerNorm, Linear, Module, add, attention, gelu, parameter, reshape, slice, split, truncatedNormal, zeros } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { headDim, mlpWidth, type STTransformerConfig } from './config.ts';
 
-// Keys and values of one temporal attention for the frames seen so far: each (B, F, N, I).
+// Keys and values of one temporal attention: each (B, F, N, I).
 export interface KeyValues {
   keys: Tensor;
   values: Tensor;
 }
 
 // Per block, the temporal keys and values of the frames already generated, so that a new frame costs only
-// its own tokens (sample.ts). Spatial attention needs no cache: it never looks outside the frame.
+// its own tokens (sample.ts). Spatial attention needs no cache: it never looks outside the frame. Each
+// block's buffers are allocated once for `capacity` frames and written in place (no copy of the past per
+// MaskGIT step), so the cache is for inference only, under noGrad.
 export class KVCache {
-  layers: (KeyValues | null)[];
-  frames = 0;
+  private readonly layers: (KeyValues | null)[];
+  frames = 0; // frames held; a read-only pass writes its frames after them and leaves this unchanged
 
-  constructor(blocks: number) {
+  constructor(blocks: number, readonly capacity: number) {
     this.layers = new Array<KeyValues | null>(blocks).fill(null);
+  }
+
+  // Memory held by the buffers allocated so far.
+  get bytes(): number {
+    return this.layers.reduce((total, held) => total + (held ? 4 * (held.keys.size + held.values.size) : 0), 0);
+  }
+
+  // Block `layer`'s buffers (B, capacity, N, I), after writing the keys and values (B, T, N, I) of the frames
+  // that follow the held ones; attention reads their first frames + T frames.
+  store(layer: number, present: KeyValues): KeyValues {
+    const { keys, values } = present;
+    if (keys.requiresGrad || keys.node || values.node) throw new Error('KV cache: for inference only; run it under noGrad');
+    const [batch, frames, tokens, inner] = keys.shape;
+    if (this.frames + frames > this.capacity) {
+      throw new Error(`KV cache: ${this.frames} frames held + ${frames} new exceed its ${this.capacity}; start a new cache to slide the window`);
+    }
+    const held = (this.layers[layer] ??= { keys: zeros([batch, this.capacity, tokens, inner]), values: zeros([batch, this.capacity, tokens, inner]) });
+    const [, , heldTokens, heldInner] = held.keys.shape;
+    if (held.keys.shape[0] !== batch || heldTokens !== tokens || heldInner !== inner) {
+      throw new Error(`KV cache: block ${layer} holds (${held.keys.shape.join(', ')}), cannot add frames of (${keys.shape.join(', ')})`);
+    }
+    const frameSize = tokens * inner;
+    for (let b = 0; b < batch; b++) {
+      const from = b * frames * frameSize;
+      const at = (b * this.capacity + this.frames) * frameSize;
+      held.keys.data.set(keys.data.subarray(from, from + frames * frameSize), at);
+      held.values.data.set(values.data.subarray(from, from + frames * frameSize), at);
+    }
+    return held;
   }
 }
 
@@ -60,15 +91,20 @@ class Attention extends Module {
     return reshape(norm.forward(reshape(x, [b, t, n, this.heads, this.headDim])), [b, t, n, inner]);
   }
 
-  // seqAxis 2: over the N tokens of each frame; 1: over the frames at each token position, after `past`.
-  forward(h: Tensor, seqAxis: 1 | 2, past: KeyValues | null): { out: Tensor; present: KeyValues } {
+  // seqAxis 2: over the N tokens of each frame; 1: over the frames at each token position, after the
+  // frames held in `cache` (block `layer`'s part of it), to which this call's keys and values are written.
+  forward(h: Tensor, seqAxis: 1 | 2, cache?: { kv: KVCache; layer: number }): Tensor {
     const inner = this.heads * this.headDim;
     const [q, k, v] = split(this.qkv.forward(h), 3, [inner, inner, inner]); // each (B, T, N, I)
     const qn = this.perHead(this.q_norm, q);
-    let present = { keys: this.perHead(this.k_norm, k), values: v };
-    if (past) present = { keys: concat([past.keys, present.keys], 1), values: concat([past.values, v], 1) }; // (B, F+T, N, I)
-    const mixed = attention(qn, present.keys, present.values, { heads: this.heads, seqAxis, causal: this.causal }); // (B, T, N, I)
-    return { out: this.proj.forward(mixed), present }; // (B, T, N, D)
+    const kn = this.perHead(this.k_norm, k);
+    const options = { heads: this.heads, seqAxis, causal: this.causal };
+    let mixed: Tensor; // (B, T, N, I)
+    if (cache) {
+      const held = cache.kv.store(cache.layer, { keys: kn, values: v }); // each (B, capacity, N, I)
+      mixed = attention(qn, held.keys, held.values, { ...options, keyFrames: cache.kv.frames + h.shape[1] });
+    } else mixed = attention(qn, kn, v, options);
+    return this.proj.forward(mixed); // (B, T, N, D)
   }
 }
 
@@ -117,17 +153,11 @@ export class STBlock extends Module {
     this.ffn = new FeedForward(width, options.mlpWidth ?? 4 * width, rng, residualStd);
   }
 
-  // x (B, T, N, D) -> (B, T, N, D); `past` holds this block's temporal keys/values of earlier frames, and
-  // `present` returns them with this call's frames appended.
-  forwardCached(x: Tensor, past: KeyValues | null): { y: Tensor; present: KeyValues } {
-    x = add(x, this.spatial_attn.forward(this.spatial_norm.forward(x), 2, null).out); // (B, T, N, D)
-    const temporal = this.temporal_attn.forward(this.temporal_norm.forward(x), 1, past);
-    x = add(x, temporal.out); // (B, T, N, D)
-    return { y: add(x, this.ffn.forward(this.ffn_norm.forward(x))), present: temporal.present };
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.forwardCached(x, null).y;
+  // x (B, T, N, D) -> (B, T, N, D); with a cache, the frames of x follow the frames it holds (see Attention).
+  forward(x: Tensor, cache?: { kv: KVCache; layer: number }): Tensor {
+    x = add(x, this.spatial_attn.forward(this.spatial_norm.forward(x), 2)); // (B, T, N, D)
+    x = add(x, this.temporal_attn.forward(this.temporal_norm.forward(x), 1, cache)); // (B, T, N, D)
+    return add(x, this.ffn.forward(this.ffn_norm.forward(x)));
   }
 }
 
@@ -147,10 +177,8 @@ export class STTransformer extends Module {
   // x (B, T, N, D) -> (B, T, N, D). With a cache, x holds the frames that follow the cached ones; `commit`
   // appends them to the cache (otherwise the cache is only read, as in the MaskGIT steps of one frame).
   forward(x: Tensor, cache?: KVCache, commit = false): Tensor {
-    this.blocks.forEach((block, i) => {
-      const { y, present } = block.forwardCached(x, cache?.layers[i] ?? null);
-      if (cache && commit) cache.layers[i] = present;
-      x = y;
+    this.blocks.forEach((block, layer) => {
+      x = block.forward(x, cache && { kv: cache, layer });
     });
     if (cache && commit) cache.frames += x.shape[1];
     return this.norm.forward(x);

@@ -74,7 +74,7 @@ export class VideoTokenizer extends Module {
   }
 
   newDecoderCache(): KVCache {
-    return new KVCache(this.config.tokenizer.decoder.blocks);
+    return new KVCache(this.config.tokenizer.decoder.blocks, this.config.video.frames);
   }
 
   forward(frames: Tensor): TokenizerOutput {

@@ -3,7 +3,8 @@
 //
 // Decoding follows training: the tokenizer learned on windows of `train.tokenizer.frames` frames, so frame
 // t is decoded together with the frames since the start of its window (counted from the prompt), as
-// `genie eval` decodes rollouts.
+// `genie eval` decodes rollouts. The decoder's KV cache holds those frames, so each costs only its own
+// tokens; it is filled one frame at a time, so a frame decodes to the same pixels live and after an undo.
 import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
@@ -20,15 +21,9 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
   const codes = noGrad(() => lam.actionCodes()); // (A, Dz): the latent actions the dynamics model learned
   const [numActions, latentDim] = codes.shape;
   const actionVector = (action: number): Tensor => tensor(codes.data.slice(action * latentDim, (action + 1) * latentDim), [1, latentDim]);
-  const cacheBytesPerFrame = 2 * model.dynamics.transformer.blocks * tokens * model.dynamics.transformer.width * 4;
-
-  // Pixels (H, W, 3) of the last frame of tokens (1, F, N), decoded as one window.
-  const decodeLast = (ids: Int32Array, frames: number): Frame => {
-    const video = noGrad(() => tokenizer.decode(ids, [1, frames, tokens])); // (1, F, H, W, C) in [0, 1]
-    const size = width * height * 3;
-    const last = video.data.subarray((frames - 1) * size, frames * size);
-    const rgb = new Uint8Array(size);
-    for (let i = 0; i < size; i++) rgb[i] = Math.round(Math.min(1, Math.max(0, last[i])) * 255);
+  const asFrame = (video: Tensor): Frame => {
+    const rgb = new Uint8Array(width * height * 3); // video (1, 1, H, W, C) in [0, 1]
+    for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(Math.min(1, Math.max(0, video.data[i])) * 255);
     return { width, height, rgb };
   };
 
@@ -48,14 +43,15 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
       generator.begin(promptTokens, 1);
       const frames: Frame[] = [prompt]; // the prompt is shown as given, not as the tokenizer sees it
 
-      // Frame `index` decoded with the frames of its window before it; `next` stands in for frame `index`
-      // when it is not (yet) in the generator (the legend's previews).
+      // Frame `index` decoded after the frames of its window before it; `next` stands in for frame `index`
+      // when it is not (yet) in the generator (the legend's previews) and is not kept in the cache.
+      let decoder = { start: 0, cache: tokenizer.newDecoderCache() }; // holds frames start, start + 1, ...
       const decodeFrame = (index: number, next?: Int32Array): Frame => {
         const start = Math.floor(index / chunk) * chunk;
-        const ids = new Int32Array((index - start + 1) * tokens);
-        for (let t = start; t < index; t++) ids.set(generator.frame(t), (t - start) * tokens);
-        ids.set(next ?? generator.frame(index), (index - start) * tokens);
-        return decodeLast(ids, index - start + 1);
+        if (decoder.start !== start || decoder.cache.frames > index - start) decoder = { start, cache: tokenizer.newDecoderCache() };
+        const decodeOne = (ids: Int32Array, commit: boolean) => noGrad(() => tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit));
+        for (let t = start + decoder.cache.frames; t < index; t++) decodeOne(generator.frame(t), true);
+        return asFrame(decodeOne(next ?? generator.frame(index), next === undefined));
       };
       const maskgit = (options: SampleOptions) => ({ steps: options.maskgitSteps, temperature: options.temperature, rng: new Rng(options.seed) });
       const checkAction = (action: number) => {
@@ -82,8 +78,7 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
           frames.length = length;
         },
         get bytes() {
-          const context = Math.min(frames.length, model.video.frames);
-          return frames.length * (width * height * 3 + tokens * 4) + context * cacheBytesPerFrame;
+          return frames.length * (width * height * 3 + tokens * 4) + generator.cacheBytes + decoder.cache.bytes;
         },
       };
     },
