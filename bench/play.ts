@@ -3,7 +3,8 @@
 // frame as the play page sees it (generation + decoding to pixels). Reports frames/s, per-frame latency
 // p50/p95 and peak RSS; writes bench/results/play.json.
 //
-//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu]
+//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S]
+// --steps plays at S MaskGIT steps instead of the world's default, as the page's live setting does.
 // Without --world it plays the shipped world; where that does not exist yet it plays freshly initialised
 // weights of --preset (speed does not depend on the weights; the result says which was used).
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { SHIPPED_WORLD } from '../src/cli/play.ts';
 import { Rng } from '../src/engine/index.ts';
 import { playableWorld } from '../src/play/playable-world.ts';
-import { PlaySession } from '../src/play/session.ts';
+import { PlaySession, SETTINGS_LIMITS, maskgitStepsSchema } from '../src/play/session.ts';
 import { packWorld } from '../src/world/pack.ts';
 import { freshWorldWeights, testFrame } from '../src/world/testing.ts';
 import { loadWorld } from '../src/world/world-folder.ts';
@@ -27,6 +28,7 @@ const { values: options } = parseArgs({
     world: { type: 'string' },
     frames: { type: 'string', default: '64' },
     preset: { type: 'string', default: 'cpu' },
+    steps: { type: 'string' },
   },
 });
 
@@ -48,9 +50,14 @@ runBench(async () => {
   const frames = Number(options.frames);
   const source = await worldFolder();
   const world = playableWorld(await loadWorld(source.dir));
+  const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : Number(options.steps);
+  if (!maskgitStepsSchema.safeParse(maskgitSteps).success) {
+    throw new Error(`--steps must be an integer from ${SETTINGS_LIMITS.maskgitSteps.min} to ${SETTINGS_LIMITS.maskgitSteps.max}, got ${options.steps}`);
+  }
   console.log(`bench:play: ${world.name} (${source.weights}), ${world.width}x${world.height}, ${world.numActions} actions, ` +
-    `${world.defaults.maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}`);
+    `${maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}`);
   const session = new PlaySession(world, 0, WARMUP_FRAMES + frames + 1);
+  session.updateSettings({ maskgitSteps });
   session.start(world.examples[0] ?? testFrame(world.width, world.height));
   const rng = new Rng(1);
   for (let i = 0; i < WARMUP_FRAMES; i++) session.act(rng.int(world.numActions));
@@ -66,7 +73,7 @@ runBench(async () => {
     world: world.name,
     weights: source.weights,
     frames,
-    maskgit_steps: world.defaults.maskgitSteps,
+    maskgit_steps: maskgitSteps,
     frames_per_s: round1(frames / seconds),
     latency_ms_p50: round1(percentile(latencies, 50)),
     latency_ms_p95: round1(percentile(latencies, 95)),
