@@ -73,8 +73,9 @@ export class VideoTokenizer extends Module {
     return this.decodeLatents(this.quantizer.lookup(tokens, shape), cache, commit);
   }
 
-  newDecoderCache(): KVCache {
-    return new KVCache(this.config.tokenizer.decoder.blocks, this.config.video.frames);
+  // For windows of up to `frames` frames (at most video.frames, the decoder's position table).
+  newDecoderCache(frames = this.config.video.frames): KVCache {
+    return new KVCache(this.config.tokenizer.decoder.blocks, frames);
   }
 
   forward(frames: Tensor): TokenizerOutput {

@@ -45,10 +45,10 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
 
       // Frame `index` decoded after the frames of its window before it; `next` stands in for frame `index`
       // when it is not (yet) in the generator (the legend's previews) and is not kept in the cache.
-      let decoder = { start: 0, cache: tokenizer.newDecoderCache() }; // holds frames start, start + 1, ...
+      let decoder = { start: 0, cache: tokenizer.newDecoderCache(chunk) }; // holds frames start, start + 1, ...
       const decodeFrame = (index: number, next?: Int32Array): Frame => {
         const start = Math.floor(index / chunk) * chunk;
-        if (decoder.start !== start || decoder.cache.frames > index - start) decoder = { start, cache: tokenizer.newDecoderCache() };
+        if (decoder.start !== start || decoder.cache.frames > index - start) decoder = { start, cache: tokenizer.newDecoderCache(chunk) };
         const decodeOne = (ids: Int32Array, commit: boolean) => noGrad(() => tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit));
         for (let t = start + decoder.cache.frames; t < index; t++) decodeOne(generator.frame(t), true);
         return asFrame(decodeOne(next ?? generator.frame(index), next === undefined));
