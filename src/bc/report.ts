@@ -1,7 +1,7 @@
 // bc.json and the figures: success rate against N, like the paper's Fig. 14, and mean progress towards the
 // coin against N, which still separates methods where few levels are solved.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../data/index.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeChart } from '../eval/figures/index.ts';
 import type { EvaluationSummary } from './closed-loop.ts';

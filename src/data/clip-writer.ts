@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
 import gifenc from 'gifenc';
 import sharp from 'sharp';
-import { temporaryPath, writeFileAtomic } from './atomic-file.ts';
+import { temporaryPath, writeFileAtomic } from '../util/atomic-file.ts';
 import { errorLines, startFfmpeg } from './ffmpeg.ts';
 
 export interface ClipFormat {

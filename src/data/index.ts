@@ -18,5 +18,4 @@ export { readActionLabels, readLabelledClips, ActionLabelLineSchema, ACTION_LABE
 export { findVideoSources, VIDEO_EXTENSIONS, FRAME_EXTENSIONS, type VideoSource, type SkippedInput, type SkipCategory } from './sources.ts';
 export { decodeVideos, framesOf, type DecodeResult, type FrameData, type Fit, type FrameFormat } from './decode.ts';
 export { FfmpegMissingError } from './ffmpeg.ts';
-export { writeFileAtomic } from './atomic-file.ts';
 export { runPool } from './pool.ts';

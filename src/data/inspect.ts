@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { enlarge } from './clip-writer.ts';
 import type { PreparedDataset } from './prepared-dataset.ts';
 

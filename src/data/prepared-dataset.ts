@@ -9,7 +9,7 @@
 import { closeSync, openSync, readSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { SKIP_CATEGORIES } from './sources.ts';
 
 export const INDEX_FILE = 'index.json';

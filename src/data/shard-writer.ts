@@ -5,7 +5,7 @@ import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { temporaryPath } from './atomic-file.ts';
+import { temporaryPath } from '../util/atomic-file.ts';
 import type { FrameData } from './decode.ts';
 import { shardFileName } from './prepared-dataset.ts';
 

@@ -2,9 +2,9 @@
 // length, a JSON header { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: { string:
 // string } }, then the raw little-endian data. Files are checked as strictly as the reference
 // implementation (offsets must tile the data section exactly), and every error names the file.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../util/atomic-file.ts';
 import { formatShape, sizeOf } from './shape.ts';
 import { Tensor } from './tensor.ts';
 
@@ -200,24 +200,9 @@ function decodeArray(dtype: Dtype, shape: number[], bytes: Uint8Array, outOfRang
   }
 }
 
-// Writes atomically: a temporary file in the same directory, flushed to disk, then renamed over `path`,
-// so a crash leaves either the old file or the new one.
+// Writes atomically (a crash leaves either the old file or the new one).
 export function writeSafetensors(path: string, entries: Readonly<Record<string, Tensor | StoredArray>>, metadata: Readonly<Record<string, string>> = {}): void {
-  const bytes = encodeSafetensors(entries, metadata);
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(temp, 'w');
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
+  writeFileAtomicSync(path, encodeSafetensors(entries, metadata));
 }
 
 export function readSafetensors(path: string): SafetensorsContents {

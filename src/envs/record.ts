@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../data/atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { writeVideoFile } from '../data/index.ts';
 import { runPool } from '../data/pool.ts';
 import { cutClips, playEpisode, type ClipLabels, type ClipSelection } from './clips.ts';

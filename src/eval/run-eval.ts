@@ -2,7 +2,7 @@
 // Everything is fixed by the options (seed, clips, batch, sampling settings), which the report records.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../data/atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { nativeThreadCount } from '../engine/index.ts';
 import type { EvalWorld } from './eval-world.ts';
 import { clipFrechetDistances, substituteExtractors } from './frechet-eval.ts';

@@ -16,8 +16,9 @@
 //   checkpoints/<phase>-step<N>.safetensors   the last K, older ones pruned
 // The latest and best are hard links to step files when the file system allows, copies otherwise.
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readTensors, writeSafetensors, type Tensor } from '../engine/index.ts';
+import { temporaryPath } from '../util/atomic-file.ts';
 import { runConfigSchema, type PhaseName, type RunConfig } from './run-config.ts';
 import { validateConfig } from './overrides.ts';
 
@@ -118,7 +119,7 @@ export class CheckpointFiles {
 
 // Atomically makes `target` the same file as `source`: link (or copy) to a temp name, then rename.
 function publish(source: string, target: string): void {
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  const temp = temporaryPath(target);
   rmSync(temp, { force: true });
   try {
     linkSync(source, temp);

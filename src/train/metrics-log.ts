@@ -1,7 +1,8 @@
 // metrics.jsonl: one JSON object per line, appended as training goes. A run killed with SIGKILL may
 // leave a torn last line and lines for steps after its last checkpoint; `truncateAfterStep` drops both
 // when the run resumes, so the file of a resumed run reads exactly like the file of an uninterrupted one.
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../util/atomic-file.ts';
 
 export type MetricsRecord =
   // One per training step: the loss terms and what the step cost.
@@ -28,9 +29,7 @@ export class MetricsLog {
   truncateAfterStep(phase: string, step: number): void {
     if (!existsSync(this.path)) return;
     const kept = this.read().filter((r) => r.phase !== phase || r.step <= step);
-    const temp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(temp, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-    renameSync(temp, this.path);
+    writeFileAtomicSync(this.path, kept.map((r) => JSON.stringify(r) + '\n').join(''));
   }
 }
 

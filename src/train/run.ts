@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../engine/index.ts';
-import { writeFileAtomic } from '../data/atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { PreparedDataset } from '../data/index.ts';
 import { VideoTokenizer } from '../models/tokenizer.ts';
 import { readCheckpoint, tensorsUnder, type Checkpoint } from './checkpoint.ts';

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { writeFileAtomic } from '../data/atomic-file.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { Tensor } from '../engine/index.ts';
 import { readCheckpoint, writeCheckpoint, type RunConfig } from '../train/index.ts';
 import { WORLD_FORMAT, WORLD_MANIFEST, type RgbFrame, type WorldManifest } from './world-folder.ts';

@@ -3,7 +3,7 @@
 // can be moved or zipped as a whole.
 import { existsSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
-import { writeFileAtomic } from '../../data/atomic-file.ts';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { escapeXml } from './render.ts';
 
 export interface PageFigure {

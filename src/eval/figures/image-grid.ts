@@ -3,7 +3,7 @@
 // interpolation hides exactly the detail a reader wants to judge) and placed with sharp's compositing;
 // optional row and column labels and a title are drawn as SVG text on top.
 import sharp from 'sharp';
-import { writeFileAtomic } from '../../data/atomic-file.ts';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
 import { assertValidFrame, toUint8Frame, type ImageFrame } from '../metrics/frame.ts';
 import { escapeXml, type WrittenFigure } from './render.ts';
 

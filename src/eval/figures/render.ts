@@ -3,7 +3,7 @@
 // Every chart is written twice, as PNG for reports and as SVG beside it for anyone who wants to zoom.
 import sharp from 'sharp';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../../data/atomic-file.ts';
+import { writeFileAtomic } from '../../util/atomic-file.ts';
 
 // PNGs are drawn at twice the chart's nominal size so text stays crisp on high-density screens.
 export const PNG_SCALE = 2;

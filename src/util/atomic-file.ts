@@ -1,5 +1,5 @@
 // Writes that are either complete or absent: a reader (or a crash) never sees half a file.
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 // The temporary name starts with '.' so directory walks (sources.ts) skip it, and ends in '.tmp' so a
@@ -21,6 +21,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await fs.rename(temp, path);
   } catch (err) {
     await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+// The same for synchronous callers (checkpoints, whose writers must finish before the process may exit).
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const temp = temporaryPath(path);
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
     throw err;
   }
 }
