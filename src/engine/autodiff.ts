@@ -10,7 +10,7 @@ import { backend } from './backend.ts';
 import type { AttentionParams, BinaryOp, UnaryOp } from './kernels.ts';
 import { contiguousStrides, formatShape, sameShape, sizeOf } from './shape.ts';
 import { stridedCopy } from './strided-copy.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 
 export interface PrimitiveParams {
   unary: { params: { op: UnaryOp; scalar: number }; saved: null };
@@ -111,7 +111,7 @@ export function reduceToShape(grad: Tensor, shape: readonly number[]): Tensor {
     const outer = sizeOf(currentShape.slice(0, first));
     const count = sizeOf(currentShape.slice(first, axis + 1));
     const inner = sizeOf(currentShape.slice(axis + 1));
-    const reduced = new Float32Array(outer * inner);
+    const reduced = uninitialized(outer * inner);
     backend().sum(current.data, reduced, outer, count, inner);
     currentShape = [...currentShape.slice(0, first), ...new Array<number>(axis + 1 - first).fill(1), ...currentShape.slice(axis + 1)];
     current = new Tensor(currentShape, reduced);

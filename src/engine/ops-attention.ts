@@ -5,7 +5,7 @@ import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
 import { formatShape, sameShape } from './shape.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 
 export interface AttentionOptions {
   heads: number;
@@ -50,15 +50,17 @@ function attentionParams(q: readonly number[], k: readonly number[], options: At
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor {
   if (!sameShape(k.shape, v.shape)) throw new Error(`attention: k ${formatShape(k.shape)} and v ${formatShape(v.shape)} differ`);
   const params = attentionParams(q.shape, k.shape, options);
-  const out = new Tensor(q.shape, new Float32Array(q.size));
-  const lse = new Float32Array(params.g1 * params.g2 * params.heads * params.lq);
+  const out = new Tensor(q.shape, uninitialized(q.size));
+  const lse = uninitialized(params.g1 * params.g2 * params.heads * params.lq);
   backend().attention(params, q.data, k.data, v.data, out.data, lse);
   return record('attention', [q, k, v], out, params, { lse });
 }
 
 export const attentionRules: Pick<GradRules, 'attention'> = {
   attention(grad, { inputs: [q, k, v], output, params, saved }) {
-    const [dq, dk, dv] = [q, k, v].map((t) => new Tensor(t.shape, new Float32Array(t.size)));
+    // dK and dV stay zero beyond keyFrames, which the kernel does not visit.
+    const dq = new Tensor(q.shape, uninitialized(q.size));
+    const [dk, dv] = [k, v].map((t) => new Tensor(t.shape, new Float32Array(t.size)));
     backend().attentionBackward(params, q.data, k.data, v.data, output.data, saved.lse, grad.data, dq.data, dk.data, dv.data);
     return [dq, dk, dv];
   },

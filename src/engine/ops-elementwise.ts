@@ -3,11 +3,11 @@ import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { BinaryOp, UnaryOp } from './kernels.ts';
 import { broadcastShapes, broadcastStrides, collapseAxes, formatShape, sizeOf } from './shape.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 
 // The unrecorded computations, shared by forward passes and gradient rules.
 export function unaryRaw(op: UnaryOp, x: Tensor, scalar = 0): Tensor {
-  const out = new Tensor(x.shape, new Float32Array(x.size));
+  const out = new Tensor(x.shape, uninitialized(x.size));
   backend().unary(op, x.data, out.data, scalar);
   return out;
 }
@@ -16,7 +16,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, opName: string = o
   const shape = broadcastShapes(opName, a.shape, b.shape);
   const collapsed = collapseAxes(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
   if (collapsed.shape.length > 6) throw new Error(`${opName}: broadcasting a ${formatShape(a.shape)} with b ${formatShape(b.shape)} needs more than 6 axes`);
-  const out = new Tensor(shape, new Float32Array(sizeOf(shape)));
+  const out = new Tensor(shape, uninitialized(sizeOf(shape)));
   backend().binary(op, a.data, collapsed.strides[0], b.data, collapsed.strides[1], out.data, collapsed.shape);
   return out;
 }
@@ -68,14 +68,14 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 // grad * [a > b]: the relu derivative of (a - b) is exactly that mask.
 function gradWhereGreater(grad: Tensor, a: Tensor, b: Tensor): Tensor {
   const difference = binaryRaw('sub', a, b);
-  const out = new Tensor(grad.shape, new Float32Array(grad.size));
+  const out = new Tensor(grad.shape, uninitialized(grad.size));
   backend().unaryBackward('relu', difference.data, difference.data, grad.data, out.data, 0);
   return out;
 }
 
 export const elementwiseRules: Pick<GradRules, 'unary' | 'binary'> = {
   unary(grad, { inputs: [x], output, params }) {
-    const dx = new Tensor(x.shape, new Float32Array(x.size));
+    const dx = new Tensor(x.shape, uninitialized(x.size));
     backend().unaryBackward(params.op, x.data, output.data, grad.data, dx.data, params.scalar);
     return [dx];
   },

@@ -3,7 +3,7 @@
 import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import { broadcastShapes, formatShape, sameShape, sizeOf } from './shape.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 import { expandRaw, reshape } from './ops-shape.ts';
 import { stridedCopy } from './strided-copy.ts';
 
@@ -51,7 +51,7 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   // A 2-D b shared by every batch item, with a stored untransposed: fold a's batch into M, one gemm.
   if (b.shape.length === 2 && !transA) {
     const rows = a.size / p.k;
-    const out = new Tensor([...a.shape.slice(0, -1), p.n], new Float32Array(rows * p.n));
+    const out = new Tensor([...a.shape.slice(0, -1), p.n], uninitialized(rows * p.n));
     gemm({ ...p, m: rows }, 1, a.data, 0, b.data, 0, out.data);
     return out;
   }
@@ -66,7 +66,7 @@ export function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean
   const batch = sizeOf(batchShape);
   const left = batchOperand(a, batchShape);
   const right = batchOperand(b, batchShape);
-  const out = new Tensor([...batchShape, p.m, p.n], new Float32Array(batch * p.m * p.n));
+  const out = new Tensor([...batchShape, p.m, p.n], uninitialized(batch * p.m * p.n));
   gemm(p, batch, left.data, left.stride, right.data, right.stride, out.data);
   return out;
 }
@@ -86,7 +86,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   }
   if (bias && !sameShape(bias.shape, [outFeatures])) throw new Error(`linear: bias ${formatShape(bias.shape)} should be (${outFeatures})`);
   const rows = x.size / inFeatures;
-  const out = new Tensor([...x.shape.slice(0, -1), outFeatures], new Float32Array(rows * outFeatures));
+  const out = new Tensor([...x.shape.slice(0, -1), outFeatures], uninitialized(rows * outFeatures));
   if (bias) stridedCopy('linear', bias.data, 0, [0, 1], out.data, 0, [outFeatures, 1], [rows, outFeatures]);
   gemm({ m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true }, 1, x.data, 0, weight.data, 0, out.data, bias ? 1 : 0);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -119,11 +119,11 @@ export const matmulRules: Pick<GradRules, 'matmul' | 'linear'> = {
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (needsGrad[0]) {
-      dx = new Tensor(x.shape, new Float32Array(x.size));
+      dx = new Tensor(x.shape, uninitialized(x.size));
       gemm({ m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false }, 1, grad.data, 0, weight.data, 0, dx.data);
     }
     if (needsGrad[1]) {
-      dw = new Tensor(weight.shape, new Float32Array(weight.size));
+      dw = new Tensor(weight.shape, uninitialized(weight.size));
       gemm({ m: outFeatures, n: inFeatures, k: rows, transA: true, transB: false }, 1, grad.data, 0, x.data, 0, dw.data);
     }
     // The bias gradient is the output gradient summed over rows, which the engine's broadcast reduction does.

@@ -3,7 +3,7 @@
 import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import { formatShape, sameShape, sizeOf } from './shape.ts';
-import { Tensor, zeros } from './tensor.ts';
+import { Tensor, uninitialized, zeros } from './tensor.ts';
 
 function rowsOf(x: Tensor, op: string): { rows: number; cols: number } {
   if (x.shape.length === 0) throw new Error(`${op}: needs at least one axis, got a scalar`);
@@ -12,7 +12,7 @@ function rowsOf(x: Tensor, op: string): { rows: number; cols: number } {
 }
 
 function emptyLike(x: Tensor): Tensor {
-  return new Tensor(x.shape, new Float32Array(x.size));
+  return new Tensor(x.shape, uninitialized(x.size));
 }
 
 // causal: the last two axes are (queries, keys) and query i sees keys j <= i + (keys - queries).
@@ -62,7 +62,7 @@ export function embedding(table: Tensor, ids: Int32Array, idsShape: readonly num
   if (table.shape.length !== 2) throw new Error(`embedding: table must be (vocab, dim), got ${formatShape(table.shape)}`);
   if (ids.length !== sizeOf(idsShape)) throw new Error(`embedding: ${ids.length} ids do not fill ids shape ${formatShape(idsShape)}`);
   const [vocab, dim] = table.shape;
-  const out = new Tensor([...idsShape, dim], new Float32Array(ids.length * dim));
+  const out = new Tensor([...idsShape, dim], uninitialized(ids.length * dim));
   backend().gather(table.data, ids, out.data, vocab, dim);
   // The ids are copied so a caller reusing its buffer cannot change what backward sees.
   return record('embedding', [table], out, { ids: ids.slice() }, null);
@@ -72,7 +72,7 @@ export function embedding(table: Tensor, ids: Int32Array, idsShape: readonly num
 export function pick(x: Tensor, ids: Int32Array): Tensor {
   const { rows, cols } = rowsOf(x, 'pick');
   if (ids.length !== rows) throw new Error(`pick: ${ids.length} ids for ${rows} rows of ${formatShape(x.shape)}`);
-  const out = new Tensor(x.shape.slice(0, -1), new Float32Array(rows));
+  const out = new Tensor(x.shape.slice(0, -1), uninitialized(rows));
   backend().pick(x.data, ids, out.data, rows, cols);
   return record('pick', [x], out, { ids: ids.slice() }, null);
 }

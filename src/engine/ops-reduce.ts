@@ -3,7 +3,7 @@
 import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import { normalizeAxis, sizeOf } from './shape.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 import { mul } from './ops-elementwise.ts';
 import { expandRaw, reshape } from './ops-shape.ts';
 
@@ -21,7 +21,7 @@ function reductionView(x: Tensor, axis: number, count: number): { outer: number;
 
 function sumRun(x: Tensor, axis: number, count: number): Tensor {
   const { outer, n, inner, shape } = reductionView(x, axis, count);
-  const out = new Tensor(shape, new Float32Array(outer * inner));
+  const out = new Tensor(shape, uninitialized(outer * inner));
   backend().sum(x.data, out.data, outer, n, inner);
   return record('sum', [x], out, { axis, count }, null);
 }
@@ -29,7 +29,7 @@ function sumRun(x: Tensor, axis: number, count: number): Tensor {
 function maxAxis(x: Tensor, axis: number): Tensor {
   const { outer, n, inner, shape } = reductionView(x, axis, 1);
   if (n === 0) throw new Error(`max: axis ${axis} of the input is empty`);
-  const out = new Tensor(shape, new Float32Array(outer * inner));
+  const out = new Tensor(shape, uninitialized(outer * inner));
   const argmax = new Int32Array(outer * inner);
   backend().max(x.data, out.data, argmax, outer, n, inner);
   return record('max', [x], out, { axis }, { argmax });

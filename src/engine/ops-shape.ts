@@ -3,7 +3,7 @@
 import { type GradRules, SliceGradient, record } from './autodiff.ts';
 import { broadcastShapes, broadcastStrides, contiguousStrides, formatShape, normalizeAxis, sameShape, sizeOf } from './shape.ts';
 import { stridedCopy } from './strided-copy.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, uninitialized } from './tensor.ts';
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const unknown = shape.indexOf(-1);
@@ -24,7 +24,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function expandRaw(x: Tensor, shape: readonly number[], op = 'expand'): Tensor {
   const target = broadcastShapes(op, x.shape, shape);
   if (!sameShape(target, shape)) throw new Error(`${op}: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  const out = new Tensor(shape, new Float32Array(sizeOf(shape)));
+  const out = new Tensor(shape, uninitialized(sizeOf(shape)));
   stridedCopy(op, x.data, 0, broadcastStrides(x.shape, shape), out.data, 0, contiguousStrides(shape), shape);
   return out;
 }
@@ -41,7 +41,7 @@ function permuteRaw(x: Tensor, axes: readonly number[]): Tensor {
   if (!valid) throw new Error(`permute: axes (${axes.join(', ')}) are not a permutation of the ${rank} axes of ${formatShape(x.shape)}`);
   const shape = axes.map((a) => x.shape[a]);
   const strides = contiguousStrides(x.shape);
-  const out = new Tensor(shape, new Float32Array(x.size));
+  const out = new Tensor(shape, uninitialized(x.size));
   stridedCopy('permute', x.data, 0, axes.map((a) => strides[a]), out.data, 0, contiguousStrides(shape), shape);
   return out;
 }
@@ -64,7 +64,7 @@ function sliceRaw(x: Tensor, axis: number, start: number, end: number): Tensor {
   const shape = [...x.shape];
   shape[axis] = end - start;
   const strides = contiguousStrides(x.shape);
-  const out = new Tensor(shape, new Float32Array(sizeOf(shape)));
+  const out = new Tensor(shape, uninitialized(sizeOf(shape)));
   stridedCopy('slice', x.data, start * strides[axis], strides, out.data, 0, contiguousStrides(shape), shape);
   return out;
 }
@@ -99,7 +99,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
   }
   const shape = [...first];
   shape[a] = xs.reduce((s, x) => s + x.shape[a], 0);
-  const out = new Tensor(shape, new Float32Array(sizeOf(shape)));
+  const out = new Tensor(shape, uninitialized(sizeOf(shape)));
   const outStrides = contiguousStrides(shape);
   let offset = 0;
   for (const x of xs) {

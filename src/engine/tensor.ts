@@ -37,6 +37,14 @@ export function tensor(data: Float32Array | readonly number[], shape: readonly n
   return new Tensor(shape, data instanceof Float32Array ? data : Float32Array.from(data));
 }
 
+// Memory for an op's output that its kernel overwrites in full. Unlike `new Float32Array` it is not zeroed
+// first, which costs as much as a small product: a 16384 x 128 x 384 gemm ran in 9.2 ms into a fresh zeroed
+// buffer and 7.2 ms into an unzeroed one. Never for buffers a kernel accumulates into.
+export function uninitialized(size: number): Float32Array {
+  const bytes = Buffer.allocUnsafeSlow(size * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, size);
+}
+
 export function zeros(shape: readonly number[]): Tensor {
   checkShape('zeros', shape);
   return new Tensor(shape, new Float32Array(sizeOf(shape)));
