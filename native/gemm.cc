@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <vector>
 
 #include "args.h"
 #include "thread-pool.h"
@@ -27,6 +28,8 @@ namespace {
 constexpr double kMinParallelWork = 64 * 64 * 64;
 // A split block keeps at least this many rows or columns so the sgemm kernels stay efficient.
 constexpr int64_t kMinSplitExtent = 32;
+// k at least this many times m and n: split k rather than rows or columns (gemmSplitK).
+constexpr int64_t kMinSplitKRatio = 8;
 
 struct GemmShape {
   int64_t batch, m, n, k;
@@ -84,6 +87,33 @@ void gemmBlock(const GemmShape& g, const float* a, const float* b, float* c, int
   float* cBlock = c + rowBegin * g.ldc + colBegin;
   sgemmSerial(g.transA, g.transB, static_cast<int>(rowEnd - rowBegin), static_cast<int>(colEnd - colBegin), static_cast<int>(g.k),
               g.alpha, aBlock, static_cast<int>(g.lda), bBlock, static_cast<int>(g.ldb), g.beta, cBlock, static_cast<int>(g.ldc));
+}
+
+// A long reduction into a small C (a weight gradient: k = the rows of the batch, m x n = the weight) gives
+// too few row or column blocks to split well (96 x 96 x 8192: 3 column blocks of 32 for 2 threads, 115
+// GFLOP/s). Split k instead: each thread multiplies one slab of k, into C (the first, with beta) or into its
+// own partial, and the partials are added in order, so the result does not depend on timing.
+void gemmSplitK(const GemmShape& g, const float* a, const float* b, float* c, int threads) {
+  const int64_t slab = (g.k + threads - 1) / threads;
+  const int64_t size = g.m * g.n;
+  std::vector<float> partials(static_cast<size_t>((threads - 1) * size));
+  parallelFor(threads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t from = std::min(g.k, t * slab);
+      const int64_t to = std::min(g.k, from + slab);
+      const float* aSlab = a + (g.transA ? from * g.lda : from);  // k runs down A's rows when transposed
+      const float* bSlab = b + (g.transB ? from : from * g.ldb);
+      float* out = t == 0 ? c : partials.data() + (t - 1) * size;
+      sgemmSerial(g.transA, g.transB, static_cast<int>(g.m), static_cast<int>(g.n), static_cast<int>(to - from), g.alpha, aSlab,
+                  static_cast<int>(g.lda), bSlab, static_cast<int>(g.ldb), t == 0 ? g.beta : 0.0f, out, static_cast<int>(t == 0 ? g.ldc : g.n));
+    }
+  });
+  for (int t = 1; t < threads; t++) {
+    const float* partial = partials.data() + (t - 1) * size;
+    for (int64_t i = 0; i < g.m; i++) {
+      for (int64_t j = 0; j < g.n; j++) c[i * g.ldc + j] += partial[i * g.n + j];
+    }
+  }
 }
 
 // With k = 0 the product is empty and C = beta C (beta 0 writes zeros without reading C).
@@ -175,6 +205,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   // the blocks of each item are parallel, which keeps the reference's sequential semantics.
   const int threads = threadCount();
   const double itemWork = static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  if (g.batch == 1 && threads > 1 && g.k >= kMinSplitKRatio * std::max(g.m, g.n) && itemWork >= kMinParallelWork * threads) {
+    gemmSplitK(g, a.data + g.offsetA, b.data + g.offsetB, c.data + g.offsetC, threads);
+    return info.Env().Undefined();
+  }
   const bool itemsDisjoint = viewIsOneToOne({g.batch, g.m, g.n}, {g.strideC, g.ldc, 1});
   const int64_t parallelItems = itemsDisjoint ? g.batch : 1;
   const bool splitColumns = g.n >= g.m;

@@ -68,12 +68,12 @@ function operandLength(batch: number, stride: number, rows: number, ld: number, 
   return offset + (batch - 1) * stride + (rows - 1) * ld + cols;
 }
 
-function runGemm(what: string, p: GemmParams, cFill?: number): void {
+function runGemm(what: string, p: GemmParams, cFill?: number, tol: Tolerance = SUMS): void {
   const aLen = operandLength(p.batch, p.strideA, p.transA ? p.k : p.m, p.lda, p.transA ? p.m : p.k, p.offsetA);
   const bLen = operandLength(p.batch, p.strideB, p.transB ? p.n : p.k, p.ldb, p.transB ? p.k : p.n, p.offsetB);
   const cLen = operandLength(p.batch, p.strideC, p.m, p.ldc, p.n, p.offsetC);
   const c = cFill === undefined ? uniform(cLen) : new Float32Array(cLen).fill(cFill);
-  compare(what, { a: uniform(aLen), b: uniform(bLen), c }, (k, x) => k.gemm(p, x.a as Float32Array, x.b as Float32Array, x.c as Float32Array), SUMS);
+  compare(what, { a: uniform(aLen), b: uniform(bLen), c }, (k, x) => k.gemm(p, x.a as Float32Array, x.b as Float32Array, x.c as Float32Array), tol);
 }
 
 test('gemm: transposes, odd sizes, leading dimensions, batch strides and offsets', () => {
@@ -95,6 +95,17 @@ test('gemm: large products split over threads, batches of uneven count, beta 0 i
   runGemm('gemm batch 3 of 64x80x96', gemmParams({ m: 64, n: 80, k: 96, batch: 3, transA: true }));
   runGemm('gemm batch 8', gemmParams({ m: 33, n: 17, k: 40, batch: 8 }));
   runGemm('gemm row blocks, transA', gemmParams({ m: 200, n: 40, k: 64, transA: true, transB: true, beta: 0.5 }));
+  // k >= 8 x max(m, n): split over k into per-thread partials (weight gradients), every transpose. Float
+  // rounding over ~2,000 terms is summed in another order than the reference's, hence the wider tolerance.
+  const longSums: Tolerance = { rtol: 1e-4, atol: 1e-4 };
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      const p = gemmParams({ m: 24, n: 40, k: 2001, transA, transB, alpha: 0.7, beta: 0.5 });
+      const strided = { ...p, lda: p.lda + 2, ldb: p.ldb + 3, ldc: p.ldc + 1, strideA: 0, strideB: 0, strideC: 0, offsetA: 5, offsetB: 2, offsetC: 3 };
+      runGemm(`gemm split k ${transA}/${transB}`, strided, undefined, longSums);
+    }
+  }
+  runGemm('gemm split k, beta 0 ignores NaN in C', gemmParams({ m: 32, n: 32, k: 4096, transA: true }), Number.NaN, longSums);
 });
 
 test('gemm: strideC 0 accumulates every batch item into one C, in order', () => {
