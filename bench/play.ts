@@ -11,10 +11,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { integer } from '../src/cli/options.ts';
 import { SHIPPED_WORLD } from '../src/cli/play.ts';
 import { Rng } from '../src/engine/index.ts';
 import { playableWorld } from '../src/play/playable-world.ts';
-import { PlaySession, SETTINGS_LIMITS, maskgitStepsSchema } from '../src/play/session.ts';
+import { PlaySession, SETTINGS_LIMITS } from '../src/play/session.ts';
 import { packWorld } from '../src/world/pack.ts';
 import { freshWorldWeights, testFrame } from '../src/world/testing.ts';
 import { loadWorld } from '../src/world/world-folder.ts';
@@ -41,6 +42,15 @@ async function worldFolder(): Promise<{ dir: string; weights: string }> {
   return { dir, weights: `untrained ${options.preset} preset (no shipped world yet; speed does not depend on the weights)` };
 }
 
+// The page's limits on its live step setting, with the flag named in the error.
+function parseSteps(value: string): number {
+  try {
+    return integer(SETTINGS_LIMITS.maskgitSteps.min, SETTINGS_LIMITS.maskgitSteps.max)(value);
+  } catch (err) {
+    throw new Error(`--steps: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function percentile(xs: number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -50,10 +60,7 @@ runBench(async () => {
   const frames = Number(options.frames);
   const source = await worldFolder();
   const world = playableWorld(await loadWorld(source.dir));
-  const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : Number(options.steps);
-  if (!maskgitStepsSchema.safeParse(maskgitSteps).success) {
-    throw new Error(`--steps must be an integer from ${SETTINGS_LIMITS.maskgitSteps.min} to ${SETTINGS_LIMITS.maskgitSteps.max}, got ${options.steps}`);
-  }
+  const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : parseSteps(options.steps);
   console.log(`bench:play: ${world.name} (${source.weights}), ${world.width}x${world.height}, ${world.numActions} actions, ` +
     `${maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}`);
   const session = new PlaySession(world, 0, WARMUP_FRAMES + frames + 1);

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { SETTINGS_LIMITS } from '../play/session.ts';
 import { integer, number } from './options.ts';
 
 // The world shipped with the project, played when no --world is given.
@@ -150,8 +151,8 @@ export function register(program: Command): void {
     .option('--replay <json>', 'replay a session exported from the play page (prompt, actions and settings)')
     .requiredOption('--out <file>', 'the clip to write: .gif or .mp4')
     .option('--seed <n>', 'sampling seed', integer(0, 2 ** 32 - 1), 0)
-    .option('--temperature <t>', 'MaskGIT sampling temperature (default: the world\'s)', number(0, 5))
-    .option('--steps <n>', 'MaskGIT steps per frame (default: the world\'s)', integer(1, 64))
+    .option('--temperature <t>', 'MaskGIT sampling temperature (default: the world\'s)', number(SETTINGS_LIMITS.temperature.min, SETTINGS_LIMITS.temperature.max))
+    .option('--steps <n>', 'MaskGIT steps per frame (default: the world\'s)', integer(SETTINGS_LIMITS.maskgitSteps.min, SETTINGS_LIMITS.maskgitSteps.max))
     .option('--fps <n>', 'frame rate of the clip', number(0.1, 120), 10)
     .option('--scale <n>', 'enlarge frames n times (nearest neighbour)', integer(1, 16), 4)
     .action(generate);
