@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { AdamW, Embedding, Linear, Module, Rng, type Tensor, backward, crossEntropy, nativeThreadCount } from '../src/engine/index.ts';
 import { PositionEmbedding, STTransformer } from '../src/models/st-transformer.ts';
 import { PythonWorker, type Side, interleave, machineInfo, median, round1, runBench, timeSteps, writeResult } from './harness.ts';
-import { findTorchPython, repoRoot } from './torch-python.ts';
+import { repoRoot } from '../src/util/python.ts';
+import { findTorchPython } from './torch-python.ts';
 
 const { values: options } = parseArgs({
   options: {

@@ -2,11 +2,12 @@
 // and atomic result files. Benchmarks compare us with PyTorch measured side by side in one run, so
 // load from other processes on the machine hits both sides alike.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { repoRoot } from './torch-python.ts';
+import { writeFileAtomicSync } from '../src/util/atomic-file.ts';
+import { repoRoot } from '../src/util/python.ts';
 
 // Runs a bench's main function; a failure prints its message, not a stack trace.
 export function runBench(main: () => Promise<void>): void {
@@ -128,7 +129,6 @@ export function writeResult(name: string, result: Record<string, unknown>): stri
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
-  writeFileSync(`${path}.tmp`, JSON.stringify(result, null, 2) + '\n');
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(path, JSON.stringify(result, null, 2) + '\n');
   return path;
 }

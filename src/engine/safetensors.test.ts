@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { encodeSafetensors, fromHalf, readSafetensors, readTensors, type StoredArray, toHalf, writeSafetensors } from './safetensors.ts';
+import { findPython } from '../util/python.ts';
 import { tensor } from './tensor.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'genie-safetensors-'));
@@ -110,21 +111,6 @@ test('a failed write leaves no file behind', () => {
   assert.equal(existsSync(join(dir, 'bad.safetensors')), false);
 });
 
-// The first of GENIE_TORCH_PYTHON, the repo's .venv and python3 that can import safetensors and numpy.
-function findPythonWithSafetensors(): string | null {
-  const candidates = [process.env.GENIE_TORCH_PYTHON, join(import.meta.dirname, '..', '..', '.venv', 'bin', 'python'), 'python3'];
-  for (const python of candidates) {
-    if (!python) continue;
-    try {
-      execFileSync(python, ['-c', 'import safetensors.numpy, numpy'], { stdio: 'ignore' });
-      return python;
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
-
 const PYTHON_CHECK = `
 import json, sys, numpy as np
 from safetensors import safe_open
@@ -146,10 +132,13 @@ save_file({"w": np.arange(6, dtype=np.float32).reshape(2, 3) / 7, "h": np.array(
 `;
 
 test('Python safetensors reads our files with identical values, and we read its files', (t) => {
-  const python = findPythonWithSafetensors();
-  if (!python) {
-    t.diagnostic('SKIPPED the Python safetensors check: no interpreter with safetensors and numpy (set GENIE_TORCH_PYTHON)');
-    console.log('# SKIPPED the Python safetensors check: no interpreter with safetensors and numpy');
+  let python: string;
+  try {
+    python = findPython('import safetensors.numpy, numpy').python;
+  } catch (err) {
+    const why = `SKIPPED the Python safetensors check (set GENIE_TORCH_PYTHON): ${err instanceof Error ? err.message : String(err)}`;
+    t.diagnostic(why);
+    console.log(`# ${why}`);
     return;
   }
   const path = join(dir, 'for-python.safetensors');
