@@ -136,7 +136,7 @@ test('Python safetensors reads our files with identical values, and we read its 
   try {
     python = findPython('import safetensors.numpy, numpy').python;
   } catch (err) {
-    const why = `SKIPPED the Python safetensors check (set GENIE_TORCH_PYTHON): ${err instanceof Error ? err.message : String(err)}`;
+    const why = `SKIPPED the Python safetensors check (point GENIE_TORCH_PYTHON at a Python with safetensors and numpy): ${err instanceof Error ? err.message : String(err)}`;
     t.diagnostic(why);
     console.log(`# ${why}`);
     return;

@@ -46,12 +46,12 @@ const tiny: ModelConfig = {
 // The world shipped with the project: 64x64 RGB at 10 FPS, 16-frame clips, both phases trained on 2 CPU
 // cores in <= 2.5 hours (training settings: src/train/run-config.ts; results: worlds/coinrun/README.md).
 // - tokenizer patch 4 (256 tokens/frame), d96, 3+3 blocks: patch 8 with the same codebook flattened near
-//   26 dB in the prototype (cpu-feasibility.md), under the 28 dB floor. Measured here: 31-35 frames/s on 2
+//   26 dB in the prototype (cpu-feasibility.md), under the 28 dB floor. Measured here: 30-38 frames/s on 2
 //   cores, 27.3 dB validation PSNR after 2,000 steps, 27.6 dB after 3,200 (50 min; 28.2 dB on the test split).
 // - action model patch 16 (16 tokens/frame), d128, 3+3 blocks, 8 actions with the anti-collapse fix:
 //   pixels are cheap at patch 16, and the paper found pixel input more controllable than tokens.
 // - dynamics d128, 6 blocks: the prototype's size. At 256 tokens/frame a phase-2 step of 4 x 16 frames
-//   takes ~3.5 s here (17-19 frames/s), so the budget left after the tokenizer buys ~1,400 steps. With
+//   takes ~3.5 s here (16.5-19 frames/s), so the budget left after the tokenizer buys ~1,400 steps. With
 //   MaskGIT's tied output layer (dynamics.ts) they reach 47% masked-token accuracy and 23.1 dB rollouts on
 //   coinrun-sticky/test. The first world, with a separate linear head, reached 15% after 560 steps of 6 x 16
 //   frames (12.4 dB): below copying each token from the frame before (43% of CoinRun's tokens stay put).

@@ -79,9 +79,9 @@ const tiny: TrainingConfig = {
 };
 
 // The shipped CoinRun world (worlds/coinrun/README.md), sized to the budget of 2.5 hours on 2 cores
-// by the throughput measured while training it with the session-4 engine: the tokenizer phase ran at 31-35
-// frames/s (3,200 steps of 8 x 4 frames: 50 min), the LAM + dynamics phase at 17-19 frames/s (~3.5 s a
-// step of 4 x 16 frames: 1,400 steps in 86 min, validations included; 2 h 16 min in all). Tokenizer
+// by the throughput measured while training it with the session-4 engine: the tokenizer phase ran at 30-38
+// frames/s (3,200 steps of 8 x 4 frames: 50 min), the LAM + dynamics phase at 16.5-19 frames/s (~3.5 s a
+// step of 4 x 16 frames: 1,400 steps in 87 min, validations included; 2 h 17 min in all). Tokenizer
 // settings are the prototype's (cpu-feasibility.md: T=4, batch 8, lr 1e-3, beta2 0.95, 200 warmup steps,
 // cosine to 0.1x); 3,200 steps reached 27.6 dB validation PSNR where 2,400 reached 27.5 (and 28.21 vs 27.99
 // dB on coinrun-sticky/test, the floor being 28). Phase 2 takes 4 clips a step rather than the first run's
