@@ -1,5 +1,6 @@
 // Which Python runs the PyTorch side of the benchmarks: the newest torch wins, so an explicit
-// GENIE_TORCH_PYTHON, else the repo's .venv, else the system python3 (Debian's python3-torch 1.13).
+// GENIE_TORCH_PYTHON, else the repo's .venv, else the system python3 (Debian's python3-torch 1.13). An
+// explicit choice that cannot import torch is an error, not a reason to time another torch.
 import { findPython, type FoundPython } from '../src/util/python.ts';
 
 export interface TorchPython {
@@ -9,13 +10,18 @@ export interface TorchPython {
 }
 
 export function findTorchPython(): TorchPython {
+  const explicit = process.env.GENIE_TORCH_PYTHON;
+  let found: FoundPython;
   try {
-    const { python, chosenBy, output } = findPython('import torch; print(torch.__version__)');
-    return { python, chosenBy, torchVersion: output };
+    found = findPython('import torch; print(torch.__version__)');
   } catch (err) {
     throw new Error(
       `no PyTorch found (${err instanceof Error ? err.message : String(err)}). ` +
         'Run `npm run bench:setup` (a .venv with pip\'s torch), or point GENIE_TORCH_PYTHON at a Python that has torch.',
     );
   }
+  if (explicit && found.chosenBy !== 'GENIE_TORCH_PYTHON') {
+    throw new Error(`GENIE_TORCH_PYTHON=${explicit} cannot import torch (${found.python} can): point it at a Python that has torch, or unset it`);
+  }
+  return { python: found.python, chosenBy: found.chosenBy, torchVersion: found.output };
 }

@@ -1,7 +1,6 @@
 // Which Python runs the project's Python-side checks (the PyTorch benchmarks, the safetensors round trip):
-// GENIE_TORCH_PYTHON when set (an explicit choice is used or refused, never passed over), else the first of
-// the repository's .venv (`npm run bench:setup`: pip's torch 2.x CPU wheels, newer than Debian's) and the
-// system python3 that can run the check's probe.
+// the first of GENIE_TORCH_PYTHON, the repository's .venv (`npm run bench:setup`: pip's torch 2.x CPU
+// wheels, newer than Debian's) and the system python3 that can run the check's probe.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +16,10 @@ export interface FoundPython {
 /** The first candidate that runs `probe` (Python source) cleanly; throws naming each candidate's reason. */
 export function findPython(probe: string): FoundPython {
   const venv = join(repoRoot, '.venv', 'bin', 'python');
-  const candidates: Pick<FoundPython, 'python' | 'chosenBy'>[] = process.env.GENIE_TORCH_PYTHON
-    ? [{ python: process.env.GENIE_TORCH_PYTHON, chosenBy: 'GENIE_TORCH_PYTHON' }]
-    : [...(existsSync(venv) ? [{ python: venv, chosenBy: '.venv' as const }] : []), { python: 'python3', chosenBy: 'system' }];
+  const candidates: Pick<FoundPython, 'python' | 'chosenBy'>[] = [];
+  if (process.env.GENIE_TORCH_PYTHON) candidates.push({ python: process.env.GENIE_TORCH_PYTHON, chosenBy: 'GENIE_TORCH_PYTHON' });
+  if (existsSync(venv)) candidates.push({ python: venv, chosenBy: '.venv' });
+  candidates.push({ python: 'python3', chosenBy: 'system' });
   const refusals: string[] = [];
   for (const candidate of candidates) {
     try {
