@@ -40,7 +40,8 @@ test('each level has its own random stream: outcomes do not depend on which leve
   const together = playClosedLoop(randomAgent(), LEVELS, options);
   const alone = LEVELS.map((level) => playClosedLoop(randomAgent(), [level], options)[0]);
   assert.deepEqual(together, alone);
-  assert.notDeepEqual(playClosedLoop(randomAgent(), LEVELS, { ...options, seed: 8 }).map((o) => o.steps), together.map((o) => o.steps));
+  // Another seed plays differently (random play mostly times out at 200 steps, so compare where it got).
+  assert.notDeepEqual(playClosedLoop(randomAgent(), LEVELS, { ...options, seed: 8 }).map((o) => o.progress), together.map((o) => o.progress));
 });
 
 test("a policy agent's classes go through its mapping to real actions", () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MOVER_PERIOD, Tile, TILE, TIME_LIMIT, type Level, type Mover } from './level.ts';
-import { AGENT_HEIGHT, AGENT_WIDTH, isGrounded, stepBody, type Body } from './physics.ts';
+import { AGENT_HEIGHT, AGENT_WIDTH, isGrounded, MAX_SPEED, stepBody, type Body } from './physics.ts';
 
 // Levels drawn as text, top row first: '#' ground, 'C' crate, '~' lava, '^' spikes, '$' coin, 'A' agent.
 function levelFromText(rows: string[], movers: Mover[] = []): { level: Level; body: Body } {
@@ -43,6 +43,16 @@ test('gravity pulls a floating agent down until it lands on the ground', () => {
   assert.equal(last.y, TILE, 'rests exactly on top of the ground row');
   assert.equal(last.vy, 0);
   assert.ok(isGrounded(level, last));
+});
+
+test('the keys set the horizontal speed at once, on the ground and in the air, so each press shows in the next frame', () => {
+  const { level, body } = levelFromText(['..........', '..........', '..........', '....A.....', '##########']);
+  // right, left, nothing; then a jump with right, left and nothing pressed in the air
+  const { bodies } = run(level, body, [2, 1, 0, 5, 1, 0]);
+  assert.deepEqual(bodies.slice(1).map((b) => b.vx), [MAX_SPEED, -MAX_SPEED, 0, MAX_SPEED, -MAX_SPEED, 0]);
+  assert.deepEqual(bodies.slice(1).map((b) => b.x - body.x), [MAX_SPEED, 0, 0, MAX_SPEED, 0, 0]);
+  assert.deepEqual(bodies.slice(1).map((b) => b.facing), [1, -1, -1, 1, -1, -1], 'facing keeps the last pressed direction');
+  assert.ok(bodies[4].y > body.y && !isGrounded(level, bodies[5]), 'the jump left the ground');
 });
 
 test('a jump rises 90 units (2.8 tiles) and comes back down to the ground', () => {

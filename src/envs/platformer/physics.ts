@@ -1,9 +1,12 @@
 // Run-and-jump physics on the tile grid, in integer units (level.ts) so that a state and an action
 // always give the same next state: the expert plans with this very function.
 //
-// One step: horizontal acceleration towards the pressed direction (friction otherwise), a jump when
-// standing, gravity, then an axis-by-axis move that stops at solid tiles. Speeds stay below one tile
-// per step, so checking the leading edge's new row or column is enough to never pass through a wall.
+// One step: the horizontal speed is set by the keys at once (full speed in the pressed direction, zero
+// otherwise), a jump when standing, gravity, then an axis-by-axis move that stops at solid tiles. The
+// instant response shows every left/right press in the very next frame (a 2-pixel scroll at 64x64), as a
+// latent action model learning from video needs; with momentum a press moved the next frame by half a
+// pixel (src/bc/README.md). Speeds stay below one tile per step, so checking the leading edge's new row
+// or column is enough to never pass through a wall.
 import { COIN_SIZE, Tile, TILE, tileAt, type Level, type Mover } from './level.ts';
 
 export const NUM_ACTIONS = 6;
@@ -12,9 +15,6 @@ export const ACTION_NAMES = ['NOOP', 'LEFT', 'RIGHT', 'JUMP', 'LEFT+JUMP', 'RIGH
 export const AGENT_WIDTH = 20;
 export const AGENT_HEIGHT = 24;
 export const MAX_SPEED = 8; // units per step: a quarter tile
-const ACCEL = 2;
-const GROUND_FRICTION = 2;
-const AIR_FRICTION = 1;
 // A jump rises 18+16+...+2 = 90 units (2.8 tiles) and covers about 4.7 tiles at full speed.
 export const JUMP_SPEED = 20;
 export const GRAVITY = 2;
@@ -105,13 +105,8 @@ export function stepBody(level: Level, body: Body, t: number, action: number): {
   const grounded = isGrounded(level, body);
   let { x, y, vx, vy, facing } = body;
 
-  if (dir !== 0) {
-    vx = Math.max(-MAX_SPEED, Math.min(MAX_SPEED, vx + dir * ACCEL));
-    facing = dir;
-  } else {
-    const friction = grounded ? GROUND_FRICTION : AIR_FRICTION;
-    vx = vx > 0 ? Math.max(0, vx - friction) : Math.min(0, vx + friction);
-  }
+  vx = dir * MAX_SPEED;
+  if (dir !== 0) facing = dir;
   if (jump && grounded) vy = JUMP_SPEED;
   vy = Math.max(vy - GRAVITY, -MAX_FALL);
 
