@@ -103,9 +103,9 @@ export function stepBody(level: Level, body: Body, t: number, action: number): {
   const dir = action === 1 || action === 4 ? -1 : action === 2 || action === 5 ? 1 : 0;
   const jump = action >= 3;
   const grounded = isGrounded(level, body);
-  let { x, y, vx, vy, facing } = body;
+  let { x, y, vy, facing } = body;
 
-  vx = dir * MAX_SPEED;
+  let vx = dir * MAX_SPEED;
   if (dir !== 0) facing = dir;
   if (jump && grounded) vy = JUMP_SPEED;
   vy = Math.max(vy - GRAVITY, -MAX_FALL);
