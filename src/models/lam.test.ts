@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, noGrad, tensor } from '../engine/index.ts';
+import { Rng, noGrad } from '../engine/index.ts';
 import { LatentActionModel } from './lam.ts';
-import { changeFrame, fit, maxDifferencePerSlice, randomClip, tiny } from './testing.ts';
+import { changeFrame, fit, maxDifferencePerSlice, movingBlock, randomClip, tiny } from './testing.ts';
 
 test('causal: changing frame k changes no latent action or prediction of the frames before k', () => {
   const model = new LatentActionModel(tiny, new Rng(0)).eval();
@@ -22,24 +22,6 @@ test('causal: changing frame k changes no latent action or prediction of the fra
     assert.deepEqual(row(predictions).slice(0, k - 1), [0], 'prediction of frame 1');
   }
 });
-
-// A 4x4 block on a grey 16x16 frame moves 4 pixels up, down, left or right at every step.
-function movingBlock(batch: number, frames: number, seed: number) {
-  const [H, W] = [16, 16];
-  const moves = [[-4, 0], [4, 0], [0, -4], [0, 4]];
-  const rng = new Rng(seed);
-  const data = new Float32Array(batch * frames * H * W * 3).fill(0.2);
-  for (let b = 0; b < batch; b++) {
-    let [y, x] = [4 + 4 * rng.int(2), 4 + 4 * rng.int(2)];
-    for (let t = 0; t < frames; t++) {
-      for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) data.fill(1, (((b * frames + t) * H + y + dy) * W + x + dx) * 3, (((b * frames + t) * H + y + dy) * W + x + dx + 1) * 3);
-      const allowed = moves.filter(([my, mx]) => y + my >= 0 && y + my <= 12 && x + mx >= 0 && x + mx <= 12);
-      const [my, mx] = allowed[rng.int(allowed.length)];
-      [y, x] = [y + my, x + mx];
-    }
-  }
-  return tensor(data, [batch, frames, H, W, 3]);
-}
 
 test('overfits a moving-block batch with several codes, and its decoder relies on them', () => {
   const model = new LatentActionModel(tiny, new Rng(0));

@@ -36,6 +36,25 @@ export function maxDifferencePerSlice(a: ArrayLike<number>, b: ArrayLike<number>
   return out;
 }
 
+// A 4x4 block on a grey 16x16 frame moves 4 pixels up, down, left or right at every step
+// (the tiny preset's size): a clip whose transitions a latent action model can learn to tell apart.
+export function movingBlock(batch: number, frames: number, seed: number) {
+  const [H, W] = [16, 16];
+  const moves = [[-4, 0], [4, 0], [0, -4], [0, 4]];
+  const rng = new Rng(seed);
+  const data = new Float32Array(batch * frames * H * W * 3).fill(0.2);
+  for (let b = 0; b < batch; b++) {
+    let [y, x] = [4 + 4 * rng.int(2), 4 + 4 * rng.int(2)];
+    for (let t = 0; t < frames; t++) {
+      for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) data.fill(1, (((b * frames + t) * H + y + dy) * W + x + dx) * 3, (((b * frames + t) * H + y + dy) * W + x + dx + 1) * 3);
+      const allowed = moves.filter(([my, mx]) => y + my >= 0 && y + my <= 12 && x + mx >= 0 && x + mx <= 12);
+      const [my, mx] = allowed[rng.int(allowed.length)];
+      [y, x] = [y + my, x + mx];
+    }
+  }
+  return tensor(data, [batch, frames, H, W, 3]);
+}
+
 // Runs `steps` AdamW steps on `loss()`; returns the last loss value. With a quantiser, its dead codes are
 // reset every `resetEvery` steps of its config, as the trainer does.
 export function fit(module: Module, loss: (step: number) => Tensor, steps: number, lr: number, quantizer?: VectorQuantizer): number {

@@ -3,13 +3,15 @@
 // learns MaskGIT cross-entropy on the tokens with the LAM's actions as additive embeddings, behind a
 // stop-gradient (dynamics.ts), so each model's loss trains only that model.
 // Validation: LAM codebook usage (codes used of |A|, perplexity; a loud warning when it collapses to one
-// code), dynamics masked-token accuracy on a fixed mask, and a short rollout from one prompt frame with the
+// code), the LAM decoder's PSNR with its inferred actions beside random ones (a loud warning when the
+// actions gain it almost nothing: then all codes can be in use and still carry no information, as happened
+// on a platformer with the VQ term at ~1e-6), dynamics masked-token accuracy on a fixed mask, and a short rollout from one prompt frame with the
 // actions the LAM infers from the real clip, scored by PSNR beside the copy-the-prompt baseline, written as
 // a PNG grid and a GIF.
 import { join } from 'node:path';
 import { Rng, add, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
 import { writeGif, type ClipBatch } from '../data/index.ts';
-import { codebookUsage, meanPsnr, psnrPerStep } from '../eval/metrics/index.ts';
+import { capPsnr, codebookUsage, meanPsnr, psnrFromMse, psnrPerStep } from '../eval/metrics/index.ts';
 import { writeImageGrid } from '../eval/figures/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { DynamicsModel } from '../models/dynamics.ts';
@@ -21,6 +23,8 @@ import type { Phase, StepLoss, Validation } from './phase.ts';
 import type { RunConfig } from './run-config.ts';
 
 const SAMPLE_CLIPS = 4;
+// Below this gain (dB) of inferred over random latent actions, the LAM decoder is treated as ignoring them.
+const MIN_ACTION_GAIN_DB = 0.05;
 
 export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Phase & { lam: LatentActionModel; dynamics: DynamicsModel } {
   const seed = config.train.seed;
@@ -75,6 +79,12 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
       const ids = tokenizer.tokenizeInWindows(frames, chunk);
       const actions = noGrad(() => lam.encodeActions(frames)); // (B, T-1) codes, latents (B, T-1, Dz)
       const usage = codebookUsage(actions.indices, config.model.lam.quantizer.codes);
+      // The same random codes every validation, so the gains of different steps compare.
+      const codes = config.model.lam.quantizer.codes;
+      const codeRng = new Rng(seed + 15);
+      const randomCodes = Int32Array.from(actions.indices, () => codeRng.int(codes));
+      const lamPsnr = noGrad(() => capPsnr(psnrFromMse(lam.forward(frames).reconstructionLoss.item(), 1)));
+      const lamRandomActionPsnr = noGrad(() => capPsnr(psnrFromMse(lam.forward(frames, randomCodes).reconstructionLoss.item(), 1)));
       // The same mask every validation, so accuracies of different steps compare.
       const masked = noGrad(() => dynamics.forward(ids, [batch, time, tokens], actions.output, { rng: new Rng(seed + 13) }));
 
@@ -110,10 +120,18 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
         const code = usage.counts.findIndex((n) => n > 0);
         warnings.push(`LATENT ACTION COLLAPSE: all ${actions.indices.length} validation transitions use action ${code} of ${usage.counts.length}; the dynamics model cannot learn control`);
       }
+      if (lamPsnr - lamRandomActionPsnr < MIN_ACTION_GAIN_DB) {
+        warnings.push(
+          `LATENT ACTIONS CARRY LITTLE: the LAM decoder scores ${lamPsnr.toFixed(2)} dB with its inferred actions and ${lamRandomActionPsnr.toFixed(2)} dB with random ones; ` +
+            'its codes barely describe the transitions, so the world will respond little to actions (a larger LAM, a smaller LAM patch or more steps may help)',
+        );
+      }
       return {
         metrics: {
           actionsUsed: usage.used,
           actionPerplexity: usage.perplexity,
+          lamPsnr,
+          lamRandomActionPsnr,
           maskedAccuracy: masked.accuracy,
           dynamicsLoss: masked.loss.item(),
           rolloutPsnr: meanPsnr(rolloutPsnrs),

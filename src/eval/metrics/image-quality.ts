@@ -19,7 +19,11 @@ export function psnr(reference: ImageFrame, test: ImageFrame, dataRange: number)
     const d = a[i] - b[i];
     sumSquares += d * d;
   }
-  const mse = sumSquares / a.length;
+  return psnrFromMse(sumSquares / a.length, dataRange);
+}
+
+// The same PSNR from a mean squared error already computed (e.g. a model's reconstruction loss).
+export function psnrFromMse(mse: number, dataRange: number): number {
   if (mse === 0) return Infinity;
   return 10 * Math.log10((dataRange * dataRange) / mse);
 }
