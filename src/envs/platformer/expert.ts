@@ -25,6 +25,7 @@ const DEFAULT_MAX_EXPANSIONS = 400_000;
 const HEURISTIC_WEIGHT = 2;
 const GROUND_ACTIONS = [0, 1, 2, 3, 4, 5];
 const AIR_ACTIONS = [0, 1, 2]; // jumping does nothing in the air, so skip its duplicates
+const JUMP_FIRST = 3; // actions 3..5 are 0..2 with jump held
 
 function stateKey(body: Body, t: number, level: Level): number {
   const phase = level.movers.length > 0 ? t % level.moverPeriod : 0;
@@ -154,10 +155,22 @@ export class ExpertPolicy {
   private plan: Plan | null = null;
   private planStart = 0; // episode step at which plan.actions[0] is taken
   private planSeed = -1;
+  private last = { seed: -1, t: -1, action: -1 }; // the action returned last, for holding jump
 
   constructor(private readonly maxExpansions = DEFAULT_MAX_EXPANSIONS) {}
 
   act(view: ExpertView): number {
+    const planned = this.plannedAction(view);
+    // Jump does nothing in the air (physics.ts), so the plan tolerates holding the key; the expert holds it
+    // through the ascent as a person does, so that every rising frame of a jump is labelled with a jump
+    // action (pressed only at take-off, the labels of a jump were one JUMP then nine same-looking RIGHTs).
+    const holding = this.last.seed === view.level.seed && this.last.t === view.t - 1 && this.last.action >= JUMP_FIRST;
+    const action = holding && view.body.vy > 0 && planned < JUMP_FIRST ? planned + JUMP_FIRST : planned;
+    this.last = { seed: view.level.seed, t: view.t, action };
+    return action;
+  }
+
+  private plannedAction(view: ExpertView): number {
     const i = view.t - this.planStart;
     const plan = this.plan;
     const onPlan = plan !== null && this.planSeed === view.level.seed && i >= 0 && i < plan.actions.length && sameBody(plan.bodies[i], view.body);
