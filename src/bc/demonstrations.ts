@@ -8,7 +8,7 @@
 // latent[t] pairs with actions[t], and a policy predicting either at step t sees only frames ..t.
 import { playEpisode } from '../envs/clips.ts';
 import { ExpertPolicy, PlatformerEnv } from '../envs/platformer/index.ts';
-import { inferActionsInWindows, videoBatch, type EvalWorld } from '../eval/index.ts';
+import { inferActionsWithHistory, videoBatch, type EvalWorld } from '../eval/index.ts';
 import type { LabelledStep } from './train-policy.ts';
 
 export interface Demonstration {
@@ -36,7 +36,8 @@ export function recordExpert(levelSeeds: readonly number[], size: number): Exper
   return { demonstrations, failedSeeds };
 }
 
-// Fills each demonstration's `latent` with the world's LAM, in windows of its context length.
+// Fills each demonstration's `latent` with the world's LAM, every transition read with a full context of
+// history (inferActionsWithHistory), as the policy that imitates the codes always sees its recent frames.
 export function labelWithLatentActions(world: EvalWorld, demonstrations: readonly Demonstration[]): void {
   for (const demo of demonstrations) {
     const { height, width, channels } = world;
@@ -48,7 +49,7 @@ export function labelWithLatentActions(world: EvalWorld, demonstrations: readonl
     demo.frames.forEach((frame, i) => {
       for (let j = 0; j < frameSize; j++) data[i * frameSize + j] = frame[j] / 255;
     });
-    demo.latent = Array.from(inferActionsInWindows(world, videoBatch(data, 1, demo.frames.length, height, width, channels)));
+    demo.latent = Array.from(inferActionsWithHistory(world, videoBatch(data, 1, demo.frames.length, height, width, channels)));
   }
 }
 

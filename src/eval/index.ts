@@ -8,6 +8,6 @@ export * from './report.ts';
 export * from './report-markdown.ts';
 export * from './compare.ts';
 export * from './published.ts';
-export { evaluateLatentActions, inferActionsInWindows, LATENT_ACTION_PAIRING, type LatentActionResult } from './lam-eval.ts';
+export { evaluateLatentActions, inferActionsInWindows, inferActionsWithHistory, LATENT_ACTION_PAIRING, type LatentActionResult } from './lam-eval.ts';
 export { tokenizerEmbeddingExtractor, substituteExtractors } from './frechet-eval.ts';
 export * from './split-key-map.ts';
