@@ -1,4 +1,4 @@
-// `genie bc` end to end as a child process at toy scale: it records random-policy videos, trains a `tiny`
+// `genie bc` end to end as a child process at toy scale: it records sticky-random videos, trains a `tiny`
 // world on them with the normal pipeline, runs the experiment and writes bc.json and the figure; a second
 // run on that world (--world) reproduces the results exactly.
 import assert from 'node:assert/strict';
@@ -23,11 +23,11 @@ function genie(args: string[]): { status: number | null; stdout: string; stderr:
 
 const readReport = (dir: string): BcReport => JSON.parse(readFileSync(join(dir, BC_JSON), 'utf8'));
 
-test('genie bc --train-world trains a world on random-policy videos, then writes bc.json and the success plot', async () => {
+test('genie bc --train-world trains a world on sticky-random videos (the default), then writes bc.json and the success plot', async () => {
   const out = join(root, 'trained');
   const run = genie(['--train-world', '--config', 'tiny', '--world-episodes', '3', '--world-clip-frames', '20', '--out', out, ...EXPERIMENT]);
   assert.equal(run.status, 0, run.stderr + run.stdout);
-  assert.match(run.stdout, /world data: recording 3 random-policy episodes at 16x16/);
+  assert.match(run.stdout, /world data: recording 3 sticky-policy episodes at 16x16/);
   assert.match(run.stdout, /N = 10: latent policy \d+% \[\d+, \d+\], label-only \d+% \[\d+, \d+\]/);
   assert.ok(existsSync(join(out, 'world-data', 'train', 'actions.jsonl')) && existsSync(join(out, 'world', 'dynamics.safetensors')));
 
