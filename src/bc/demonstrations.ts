@@ -37,7 +37,8 @@ export function recordExpert(levelSeeds: readonly number[], size: number): Exper
 }
 
 // Fills each demonstration's `latent` with the world's LAM, every transition read with a full context of
-// history (inferActionsWithHistory), as the policy that imitates the codes always sees its recent frames.
+// history (inferActionsWithHistory): a code's meaning depends on its place in the LAM's window, so labels
+// read at one place are consistent targets for the policy.
 export function labelWithLatentActions(world: EvalWorld, demonstrations: readonly Demonstration[]): void {
   for (const demo of demonstrations) {
     const { height, width, channels } = world;

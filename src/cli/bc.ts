@@ -52,7 +52,7 @@ const OPTIONS: [string, string, string?][] = [
   ['--world-policy <name>', 'with --train-world: sticky (random actions held 1-12 steps) or random (a fresh action each step; its LAM described the expert no better than random codes, src/bc/README.md)', 'sticky'],
   ['--world-clip-frames <n>', 'with --train-world: frames per recorded clip (episode tails shorter than a clip are dropped; random-policy episodes are often short)', '40'],
   ['--episodes <n>', 'evaluation levels (one closed-loop episode each, held out from world and expert levels)', '100'],
-  ['--expert-episodes <n>', 'expert levels to imitate (measured: the oracle solved 9% of the evaluation levels with 150, 15% with 400; src/bc/README.md)', '400'],
+  ['--expert-episodes <n>', 'expert levels to imitate (measured: the oracle solved 9% of the evaluation levels with 150, 12-15% with 400; src/bc/README.md)', '400'],
   ['--eval-seed <n>', 'first evaluation level seed', '300000'],
   ['--expert-seed <n>', 'first expert level seed', '200000'],
   ['--ns <list>', 'numbers of labelled expert transitions N', '25,50,100,200,500'],

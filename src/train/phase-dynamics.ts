@@ -4,10 +4,10 @@
 // stop-gradient (dynamics.ts), so each model's loss trains only that model.
 // Validation: LAM codebook usage (codes used of |A|, perplexity; a loud warning when it collapses to one
 // code), the LAM decoder's PSNR with its inferred actions beside random ones (a loud warning when the
-// actions gain it almost nothing: then all codes can be in use and still carry no information, as happened
-// on a platformer with the VQ term at ~1e-6), dynamics masked-token accuracy on a fixed mask, and a short rollout from one prompt frame with the
-// actions the LAM infers from the real clip, scored by PSNR beside the copy-the-prompt baseline, written as
-// a PNG grid and a GIF.
+// actions gain it almost nothing: all codes can be in use and still carry no information, as happened on
+// the platformer with the VQ term at ~1e-6), dynamics masked-token accuracy on a fixed mask, and a short
+// rollout from one prompt frame with the actions the LAM infers from the real clip, scored by PSNR beside
+// the copy-the-prompt baseline, written as a PNG grid and a GIF.
 import { join } from 'node:path';
 import { Rng, add, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
 import { writeGif, type ClipBatch } from '../data/index.ts';
