@@ -9,7 +9,7 @@
 // rollout from one prompt frame with the actions the LAM infers from the real clip, scored by PSNR beside
 // the copy-the-prompt baseline, written as a PNG grid and a GIF.
 import { join } from 'node:path';
-import { Rng, add, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
+import { Rng, add, mse, noGrad, reshape, slice, sub, type Tensor } from '../engine/index.ts';
 import { writeGif, type ClipBatch } from '../data/index.ts';
 import { capPsnr, codebookUsage, meanPsnr, psnrFromMse, psnrPerStep } from '../eval/metrics/index.ts';
 import { writeImageGrid } from '../eval/figures/index.ts';
@@ -78,13 +78,15 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
       const [batch, time] = clips.shape;
       const ids = tokenizer.tokenizeInWindows(frames, chunk);
       const actions = noGrad(() => lam.encodeActions(frames)); // (B, T-1) codes, latents (B, T-1, Dz)
-      const usage = codebookUsage(actions.indices, config.model.lam.quantizer.codes);
-      // The same random codes every validation, so the gains of different steps compare.
       const codes = config.model.lam.quantizer.codes;
+      const usage = codebookUsage(actions.indices, codes);
+      // The same random codes every validation, so the gains of different steps compare.
       const codeRng = new Rng(seed + 15);
       const randomCodes = Int32Array.from(actions.indices, () => codeRng.int(codes));
-      const lamPsnr = noGrad(() => capPsnr(psnrFromMse(lam.forward(frames).reconstructionLoss.item(), 1)));
-      const lamRandomActionPsnr = noGrad(() => capPsnr(psnrFromMse(lam.forward(frames, randomCodes).reconstructionLoss.item(), 1)));
+      const next = slice(frames, 1, 1, time); // x_2..x_T, what the LAM decoder predicts
+      const decoderPsnr = (latents: Tensor) => noGrad(() => capPsnr(psnrFromMse(mse(lam.predict(frames, latents), next).item(), 1)));
+      const lamPsnr = decoderPsnr(actions.output);
+      const lamRandomActionPsnr = decoderPsnr(lam.quantizer.lookup(randomCodes, [batch, time - 1]));
       // The same mask every validation, so accuracies of different steps compare.
       const masked = noGrad(() => dynamics.forward(ids, [batch, time, tokens], actions.output, { rng: new Rng(seed + 13) }));
 
