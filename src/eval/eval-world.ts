@@ -63,6 +63,8 @@ export interface EvalWorld {
   // The tokenizer's latent vector of every token, (B, T, N, Dz): the unit-length code vectors it chose.
   encoderEmbeddings(video: VideoBatch): Float32Array;
   inferActions(video: VideoBatch): ActionInference;
+  // The same actions (B, T-1) without decoding the frames (the LAM encoder alone): for labelling.
+  latentActions(video: VideoBatch): Int32Array;
   generate(request: GenerateRequest): VideoBatch; // (B, n)
 }
 

@@ -52,7 +52,7 @@ export function inferActionsInWindows(world: EvalWorld, video: VideoBatch): Int3
   for (let start = 0; start < transitions; start += world.contextFrames - 1) {
     const end = Math.min(video.frames, start + world.contextFrames);
     const n = end - start - 1;
-    const actions = checkedActions(world, world.inferActions(sliceFrames(video, start, end)).actions, video.batch, n);
+    const actions = checkedActions(world, world.latentActions(sliceFrames(video, start, end)), video.batch, n);
     for (let b = 0; b < video.batch; b++) out.set(actions.subarray(b * n, (b + 1) * n), b * transitions + start);
   }
   return out;
@@ -64,13 +64,13 @@ export function inferActionsInWindows(world: EvalWorld, video: VideoBatch): Int3
 // the window: with no earlier frames it has to describe the motion itself, with them only what the history
 // does not predict. Read at one place, the labels of a policy's training data mean one thing: on platformer
 // expert play (src/bc/README.md) NMI with the true keys was 0.032 this way, 0.016 with inferActionsInWindows.
-// Costs one window per transition, `windowsPerCall` windows to a LAM call.
+// Costs one window per transition (the LAM encoder only), `windowsPerCall` windows to a call.
 export function inferActionsWithHistory(world: EvalWorld, video: VideoBatch, windowsPerCall = 32): Int32Array {
   const frames = Math.min(world.contextFrames, video.frames);
   const perWindow = frames - 1;
   const transitions = video.frames - 1;
   const out = new Int32Array(video.batch * transitions);
-  const first = checkedActions(world, world.inferActions(sliceFrames(video, 0, frames)).actions, video.batch, perWindow);
+  const first = checkedActions(world, world.latentActions(sliceFrames(video, 0, frames)), video.batch, perWindow);
   for (let b = 0; b < video.batch; b++) out.set(first.subarray(b * perWindow, (b + 1) * perWindow), b * transitions);
   const size = frameSize(video);
   const ends = Array.from({ length: video.frames - frames }, (_, i) => frames + 1 + i); // windows [end - T, end)
@@ -86,7 +86,7 @@ export function inferActionsWithHistory(world: EvalWorld, video: VideoBatch, win
       }
     });
     const batch = videoBatch(data, windows, frames, video.height, video.width, video.channels);
-    const actions = checkedActions(world, world.inferActions(batch).actions, windows, perWindow);
+    const actions = checkedActions(world, world.latentActions(batch), windows, perWindow);
     chunk.forEach((end, c) => {
       for (let b = 0; b < video.batch; b++) out[b * transitions + end - 2] = actions[(c * video.batch + b) * perWindow + perWindow - 1];
     });
@@ -96,10 +96,10 @@ export function inferActionsWithHistory(world: EvalWorld, video: VideoBatch, win
 
 function checkedActions(world: EvalWorld, actions: Int32Array, batch: number, transitions: number): Int32Array {
   if (actions.length !== batch * transitions) {
-    throw new Error(`world.inferActions: returned ${actions.length} actions for ${batch} clips of ${transitions + 1} frames (expected ${batch * transitions})`);
+    throw new Error(`the world's LAM returned ${actions.length} actions for ${batch} clips of ${transitions + 1} frames (expected ${batch * transitions})`);
   }
   const bad = actions.findIndex((a) => a < 0 || a >= world.numActions);
-  if (bad >= 0) throw new Error(`world.inferActions: latent action ${actions[bad]} is outside 0..${world.numActions - 1}`);
+  if (bad >= 0) throw new Error(`the world's LAM returned latent action ${actions[bad]} is outside 0..${world.numActions - 1}`);
   return actions;
 }
 

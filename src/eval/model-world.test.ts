@@ -42,6 +42,7 @@ describe('modelWorld (tiny preset)', () => {
     assert.equal(actions.length, 2 * 3);
     assert.ok(actions.every((a) => a >= 0 && a < world.numActions));
     assert.deepEqual([predicted.batch, predicted.frames], [2, 3]);
+    assert.deepEqual(world.latentActions(sliceFrames(clips(), 0, 4)), actions, 'the encoder alone gives the same actions');
   });
 
   it('generates reproducibly from the seed; teacher forcing changes the context, not the first frame', () => {

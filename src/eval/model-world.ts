@@ -63,6 +63,8 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
       return pieces.data;
     },
 
+    latentActions: (v) => noGrad(() => lam.encodeActions(asTensor(v)).indices),
+
     inferActions(v) {
       const out = noGrad(() => lam.forward(asTensor(v)));
       const predicted = asVideo(out.prediction);

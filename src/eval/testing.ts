@@ -125,6 +125,10 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
       }
       return { actions, predicted: videoBatch(predicted, video.batch, transitions, size, size, 3) };
     },
+    // Through `this`, so a stand-in that replaces inferActions changes this too.
+    latentActions(video: VideoBatch): Int32Array {
+      return this.inferActions(video).actions;
+    },
     generate(request: GenerateRequest) {
       const { prompt, actions } = request;
       const n = frameSize(prompt);
