@@ -99,7 +99,7 @@ function checkedActions(world: EvalWorld, actions: Int32Array, batch: number, tr
     throw new Error(`the world's LAM returned ${actions.length} actions for ${batch} clips of ${transitions + 1} frames (expected ${batch * transitions})`);
   }
   const bad = actions.findIndex((a) => a < 0 || a >= world.numActions);
-  if (bad >= 0) throw new Error(`the world's LAM returned latent action ${actions[bad]} is outside 0..${world.numActions - 1}`);
+  if (bad >= 0) throw new Error(`the world's LAM returned latent action ${actions[bad]}, outside 0..${world.numActions - 1}`);
   return actions;
 }
 
