@@ -60,6 +60,10 @@ export const latentActionSchema = z.strictObject({
   encoder: stTransformerSchema,
   decoder: stTransformerSchema,
   quantizer: quantizerSchema, // codes = |A|, the number of latent actions a player can choose from
+  // Motion features (lam.ts, motion.ts): the encoder sees how well each shift of the previous frame fits each
+  // patch, and the decoder draws patches from shifted copies of x_t. The shifts cover the largest move
+  // between frames, in pixels. Not in the paper: its LAM learnt motion from pixels at a scale we lack.
+  motion: z.strictObject({ maxShiftX: z.number().int().min(0), maxShiftY: z.number().int().min(0) }).optional(),
 });
 
 export const dynamicsSchema = z

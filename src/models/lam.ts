@@ -13,6 +13,13 @@
 // copying by step 300 (0.00643 vs 0.00645) and kept all 8 codes in use (each >= 4.7%) with twice the NMI
 // against the true keys (0.12 vs 0.05). Neither decoder yet did better with its inferred codes than with
 // random ones after 300-400 steps.
+// Motion features (config `lam.motion`, off unless set; motion.ts): at the scale of a CPU these decoders did
+// not learn to draw a 2-pixel scroll even when given the true keys, so the codes had nothing to say about
+// the keys. With motion features the encoder's tokens also get the cost volume of each patch against the
+// shifted previous frame, and the decoder draws each patch of x_{t+1} as a learned mixture of x_t's patch
+// under every shift (CDNA's transformation kernels, Finn et al. 2016) plus the change. Measured in a LAM
+// alone trained 300 steps on random play of the platformer (src/bc/README.md): its codes carry 0.29 NMI of
+// an expert's keys against 0.016 for the plain LAM of the sixth measured world.
 // At play time only the action codebook is kept: dynamics.ts is conditioned on its unit code vectors.
 //
 // Guards, both measured on a moving-block toy (lam.test.ts) and, for collapse, on CoinRun:
@@ -27,9 +34,10 @@
 //
 // Dimension keys: B batch, T frames, H x W x C pixels, P patch, N = (H/P)(W/P) tokens per frame, D width,
 // Dz code width, A actions.
-import { Linear, Module, add, concat, mse, reshape, slice } from '../engine/index.ts';
+import { Linear, Module, add, concat, matmul, mse, reshape, slice, softmax, tensor } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, type ModelConfig } from './config.ts';
+import { costVolume, shiftGrid, shiftedPatches, type FrameShape, type Shift } from './motion.ts';
 import { patchify, unpatchify } from './patch.ts';
 import { PositionEmbedding, STTransformer } from './st-transformer.ts';
 import { VectorQuantizer, type QuantizerOutput } from './vq.ts';
@@ -55,6 +63,10 @@ export class LatentActionModel extends Module {
   action_embed: Linear;
   decoder: STTransformer;
   to_pixels: Linear;
+  // Motion features, null without config.lam.motion:
+  cost_embed: Linear | null; // the cost volume of each patch (K shifts) -> encoder width
+  shift_logits: Linear | null; // decoder features -> the weights of the K shifted copies of x_t
+  private readonly shifts: readonly Shift[];
 
   constructor(readonly config: ModelConfig, rng: Rng) {
     super();
@@ -73,13 +85,30 @@ export class LatentActionModel extends Module {
     this.action_embed = new Linear(quantizer.latentDim, decoder.width, rng); // PyTorch's default scale, not 0.02: see the header
     this.decoder = new STTransformer(decoder, rng);
     this.to_pixels = new Linear(decoder.width, pixels, rng, { std: 0.02 }); // small: training starts from copying x_t
+    this.shifts = lam.motion ? shiftGrid(lam.motion.maxShiftX, lam.motion.maxShiftY) : [];
+    this.cost_embed = lam.motion ? new Linear(this.shifts.length, encoder.width, rng) : null;
+    this.shift_logits = lam.motion ? new Linear(decoder.width, this.shifts.length, rng, { std: 0.02 }) : null;
+    if (this.shift_logits?.bias) {
+      // The unshifted copy starts with weight e^4 / (e^4 + K - 1): near copying x_t, as without motion features.
+      this.shift_logits.bias.data[this.shifts.findIndex((s) => s.dy === 0 && s.dx === 0)] = 4;
+    }
+  }
+
+  private frameShape(frames: Tensor): FrameShape {
+    const [batch, time, height, width, channels] = frames.shape;
+    return { frames: batch * time, height, width, channels };
   }
 
   // frames (B, T, H, W, C) -> the continuous latents of the T-1 transitions, before quantisation (B, T-1, Dz).
   continuousLatents(frames: Tensor): Tensor {
     const [batch, time] = frames.shape;
-    const x = this.encoder_positions.forward(this.patch_embed.forward(patchify(frames, this.config.lam.patch))); // (B, T, N, D)
-    const h = this.encoder.forward(x); // (B, T, N, D)
+    const { patch } = this.config.lam;
+    let x = this.patch_embed.forward(patchify(frames, patch)); // (B, T, N, D)
+    if (this.cost_embed) {
+      const volume = costVolume(frames.data, this.frameShape(frames), time, patch, this.shifts); // (B*T*N*K)
+      x = add(x, this.cost_embed.forward(tensor(volume, [...x.shape.slice(0, 3), this.shifts.length])));
+    }
+    const h = this.encoder.forward(this.encoder_positions.forward(x)); // (B, T, N, D)
     const perFrame = reshape(h, [batch, time, -1]); // (B, T, N*D)
     const pairs = concat([slice(perFrame, 1, 0, time - 1), slice(perFrame, 1, 1, time)], 2); // (B, T-1, 2*N*D)
     return this.to_latent.forward(pairs); // (B, T-1, Dz)
@@ -97,8 +126,17 @@ export class LatentActionModel extends Module {
     const past = slice(frames, 1, 0, time - 1); // x_1..x_{T-1}, (B, T-1, H, W, C)
     const x = this.decoder_positions.forward(this.decoder_patch_embed.forward(patchify(past, this.config.lam.patch))); // (B, T-1, N, D)
     const action = reshape(this.action_embed.forward(latents), [batch, time - 1, 1, x.shape[3]]); // (B, T-1, 1, D)
-    const change = this.to_pixels.forward(this.decoder.forward(add(x, action))); // (B, T-1, N, P*P*C)
-    return add(past, unpatchify(change, this.config.lam.patch, height, width));
+    const h = this.decoder.forward(add(x, action)); // (B, T-1, N, D)
+    const change = this.to_pixels.forward(h); // (B, T-1, N, P*P*C)
+    const { patch } = this.config.lam;
+    if (!this.shift_logits) return add(past, unpatchify(change, patch, height, width));
+    // x_{t+1} = sum over shifts of weight x (x_t shifted) + change, patch by patch.
+    const [, , tokens, pixels] = change.shape;
+    const rows = batch * (time - 1) * tokens;
+    const weights = reshape(softmax(this.shift_logits.forward(h)), [rows, 1, this.shifts.length]); // (R, 1, K)
+    const copies = tensor(shiftedPatches(past.data, this.frameShape(past), patch, this.shifts), [rows, this.shifts.length, pixels]); // (R, K, P*P*C)
+    const moved = reshape(matmul(weights, copies), change.shape); // (B, T-1, N, P*P*C)
+    return unpatchify(add(moved, change), patch, height, width);
   }
 
   // With `actions` (B, T-1), the decoder is given those codes instead of the inferred ones (the quantiser

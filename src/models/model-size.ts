@@ -54,12 +54,14 @@ export function tokenizerParameters(config: ModelConfig): ComponentSize {
 }
 
 export function latentActionParameters(config: ModelConfig): ComponentSize {
-  const { patch, encoder, decoder, quantizer } = config.lam;
+  const { patch, encoder, decoder, quantizer, motion } = config.lam;
   const pixels = patch * patch * config.video.channels;
   const tokens = tokensPerFrame(config.video, patch);
+  const shifts = motion ? (2 * motion.maxShiftX + 1) * (2 * motion.maxShiftY + 1) : 0;
   return component({
     encoder:
       linear(pixels, encoder.width) +
+      (motion ? linear(shifts, encoder.width) : 0) + // cost volume embedding
       positions(config, tokens, encoder.width) +
       stTransformerParameters(encoder) +
       linear(2 * tokens * encoder.width, quantizer.latentDim), // reads the flattened features of two frames
@@ -69,7 +71,8 @@ export function latentActionParameters(config: ModelConfig): ComponentSize {
       positions(config, tokens, decoder.width) +
       linear(quantizer.latentDim, decoder.width) + // action embedding
       stTransformerParameters(decoder) +
-      linear(decoder.width, pixels),
+      linear(decoder.width, pixels) +
+      (motion ? linear(decoder.width, shifts) : 0), // weights of the shifted copies
   });
 }
 
