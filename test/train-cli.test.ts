@@ -76,7 +76,7 @@ test('SIGKILL in either phase, then --resume: the same losses step for step as a
   const uninterrupted = await genie(['all', '--data', data, '--out', whole, '--config', 'tiny', ...SETTINGS]).done;
   assert.equal(uninterrupted.code, 0, uninterrupted.stderr);
   assert.match(uninterrupted.stdout, /tokenizer step 16\/16 \| loss [\d.]+ \(reconstruction [\d.]+ vq [\d.]+\) \| [\d.]+ frames\/s [\d.k]+ tokens\/s \| lr [\d.e+-]+ \| eta \S+ \| peak rss \d+ MB/);
-  assert.match(uninterrupted.stdout, /dynamics validation at step 16: actionsUsed \d+, actionPerplexity [\d.]+, lamPsnr [\d.]+, lamRandomActionPsnr [\d.]+, maskedAccuracy [\d.]+, dynamicsLoss [\d.]+, rolloutPsnr [\d.]+, copyPsnr [\d.]+/);
+  assert.match(uninterrupted.stdout, /dynamics validation at step 16: actionsUsed \d+, actionPerplexity [\d.]+, lamPsnr [\d.]+, lamRandomActionPsnr [\d.]+, lamOtherClipActionPsnr [\d.]+, maskedAccuracy [\d.]+, dynamicsLoss [\d.]+, rolloutPsnr [\d.]+, copyPsnr [\d.]+/);
   assert.deepEqual(readdirSync(join(whole, 'samples')).sort(), [
     'dynamics-step0000008.gif', 'dynamics-step0000008.png', 'dynamics-step0000016.gif', 'dynamics-step0000016.png',
     'tokenizer-step0000008.png', 'tokenizer-step0000016.png',

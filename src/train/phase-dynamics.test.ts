@@ -1,5 +1,5 @@
 // The LAM + dynamics phase's validation on a moving-block batch: the latent-action gain (inferred actions
-// against random ones) is reported, with a warning while the actions carry nothing, and none once the LAM
+// against random ones and another clip's) is reported, with a warning while the actions carry nothing, and none once the LAM
 // has learned the moves.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import type { ClipBatch } from '../data/index.ts';
 import { tempDir } from '../data/testing.ts';
 import { fit, movingBlock } from '../models/testing.ts';
 import { VideoTokenizer } from '../models/tokenizer.ts';
-import { dynamicsPhase } from './phase-dynamics.ts';
+import { dynamicsPhase, otherClipsCodes } from './phase-dynamics.ts';
 import { resolveRunConfig } from './run-config.ts';
 
 const samples = tempDir('phase-dynamics');
@@ -31,5 +31,12 @@ test('validation reports the LAM decoder with inferred and random actions, and w
   const trained = await phase.validate(batch, 1, samples);
   const gain = trained.metrics.lamPsnr - trained.metrics.lamRandomActionPsnr;
   assert.ok(gain > 1, `a LAM fitted to the moves gains only ${gain} dB from its actions`);
+  const overOtherClips = trained.metrics.lamPsnr - trained.metrics.lamOtherClipActionPsnr;
+  assert.ok(overOtherClips > 1, `and only ${overOtherClips} dB over the other clips' actions`);
   assert.ok(!carryLittle(trained.warnings), `warnings: ${trained.warnings.join('; ')}`);
+});
+
+test("otherClipsCodes gives each clip the next clip's codes, the last clip the first's", () => {
+  assert.deepEqual(Array.from(otherClipsCodes(Int32Array.from([1, 2, 3, 4, 5, 6]), 3)), [3, 4, 5, 6, 1, 2]);
+  assert.deepEqual(Array.from(otherClipsCodes(Int32Array.from([7, 8]), 1)), [7, 8]);
 });

@@ -27,7 +27,7 @@ const VALIDATION_CHARTS: Record<PhaseName, [string, string, string, string[], st
   dynamics: [
     ['dynamics-rollout-psnr', 'rollout PSNR (validation)', 'PSNR (dB)', ['rolloutPsnr', 'copyPsnr'], 'Frames generated from one prompt frame with the LAM\'s actions, beside copying the prompt frame: a world that cannot beat copying has not learned dynamics.'],
     ['dynamics-action-usage', 'latent action usage (validation)', 'actions', ['actionsUsed', 'actionPerplexity'], 'Latent actions used on held-out transitions; 1 means the action codebook collapsed.'],
-    ['dynamics-lam-psnr', 'latent action model reconstruction (validation)', 'PSNR (dB)', ['lamPsnr', 'lamRandomActionPsnr'], 'The LAM decoder\'s next-frame PSNR with its inferred actions and with random ones: when the two lines meet, the latent actions carry no information.'],
+    ['dynamics-lam-psnr', 'latent action model reconstruction (validation)', 'PSNR (dB)', ['lamPsnr', 'lamRandomActionPsnr', 'lamOtherClipActionPsnr'], 'The LAM decoder\'s next-frame PSNR with its inferred actions, with random ones and with another clip\'s: when the lines meet, the latent actions carry no information about the clip.'],
     ['dynamics-masked-accuracy', 'masked-token accuracy (validation)', 'accuracy', ['maskedAccuracy'], 'Fraction of masked tokens the dynamics model predicts exactly, on a fixed mask.'],
   ],
 };
