@@ -139,7 +139,7 @@ export function dynamicsPhase(config: RunConfig, tokenizer: VideoTokenizer): Pha
         warnings.push(
           `LATENT ACTIONS CARRY LITTLE: the LAM decoder scores ${lamPsnr.toFixed(2)} dB with its inferred actions, ${lamRandomActionPsnr.toFixed(2)} dB with random ones ` +
             `and ${lamOtherClipActionPsnr.toFixed(2)} dB with another clip's; ` +
-            'its codes barely describe the transitions, so the world will respond little to actions (a larger LAM, a smaller LAM patch or more steps may help)',
+            'its codes barely describe the transitions, so the world will respond little to actions (motion features, model.lam.motion, a larger LAM, a smaller LAM patch or more steps may help; src/bc/README.md)',
         );
       }
       return {
