@@ -49,7 +49,7 @@ const OPTIONS: [string, string, string?][] = [
   ['--config <name|file>', `with --train-world: the model/training config (${Object.keys(presets).join(', ')} or a JSON file)`, 'cpu'],
   ['--set <key=value>', 'with --train-world: override one config field, as in genie train (repeatable)'],
   ['--world-episodes <n>', 'with --train-world: random-policy episodes to record (level seeds 0..n-1)', '300'],
-  ['--world-policy <name>', 'with --train-world: sticky (random actions held 1-12 steps) or random (a fresh action each step; its LAM described the expert no better than random codes, src/bc/README.md)', 'sticky'],
+  ['--world-policy <name>', 'with --train-world: sticky (random actions held 1-12 steps) or random (a fresh action each step; a plain LAM trained on it described the expert no better than random codes, one with model.lam.motion well; src/bc/README.md)', 'sticky'],
   ['--world-clip-frames <n>', 'with --train-world: frames per recorded clip (episode tails shorter than a clip are dropped; random-policy episodes are often short)', '40'],
   ['--episodes <n>', 'evaluation levels (one closed-loop episode each, held out from world and expert levels)', '100'],
   ['--expert-episodes <n>', 'expert levels to imitate (measured: the oracle solved 9% of the evaluation levels with 150, 12-15% with 400; src/bc/README.md)', '400'],
