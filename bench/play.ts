@@ -3,8 +3,10 @@
 // frame as the play page sees it (generation + decoding to pixels). Reports frames/s, per-frame latency
 // p50/p95 and peak RSS; writes bench/results/play.json.
 //
-//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S]
+//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S] [--precision auto|bf16|fp32]
 // --steps plays at S MaskGIT steps instead of the world's default, as the page's live setting does.
+// --precision auto (default) on a CPU with AMX bf16 plays bf16 and fp32 sessions in alternating rounds and
+// reports both and their ratio; bf16 or fp32 plays that one alone.
 // Without --world it plays the shipped world; where that does not exist yet it plays freshly initialised
 // weights of --preset (speed does not depend on the weights; the result says which was used).
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -13,9 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { integer } from '../src/cli/options.ts';
 import { SHIPPED_WORLD } from '../src/cli/play.ts';
-import { Rng } from '../src/engine/index.ts';
+import { type Precision, Rng, bf16Supported, choosePrecision } from '../src/engine/index.ts';
 import { playableWorld } from '../src/play/playable-world.ts';
 import { PlaySession, SETTINGS_LIMITS } from '../src/play/session.ts';
+import type { PlayableWorld } from '../src/play/world.ts';
 import { packWorld } from '../src/world/pack.ts';
 import { freshWorldWeights, testFrame } from '../src/world/testing.ts';
 import { loadWorld } from '../src/world/world-folder.ts';
@@ -23,6 +26,7 @@ import { machineInfo, median, round1, runBench, writeResult } from './harness.ts
 
 const TARGET_FPS = 20;
 const WARMUP_FRAMES = 3;
+const ROUND_FRAMES = 8;
 
 const { values: options } = parseArgs({
   options: {
@@ -30,6 +34,7 @@ const { values: options } = parseArgs({
     frames: { type: 'string', default: '64' },
     preset: { type: 'string', default: 'cpu' },
     steps: { type: 'string' },
+    precision: { type: 'string', default: 'auto' },
   },
 });
 
@@ -56,39 +61,64 @@ function percentile(xs: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-runBench(async () => {
-  const frames = Number(options.frames);
-  const source = await worldFolder();
-  const world = playableWorld(await loadWorld(source.dir));
-  const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : parseSteps(options.steps);
-  console.log(`bench:play: ${world.name} (${source.weights}), ${world.width}x${world.height}, ${world.numActions} actions, ` +
-    `${maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}`);
+// One play session per precision, started from the same prompt and fed the same actions.
+function startSession(world: PlayableWorld, maskgitSteps: number, frames: number): { session: PlaySession; rng: Rng } {
   const session = new PlaySession(world, 0, WARMUP_FRAMES + frames + 1);
   session.updateSettings({ maskgitSteps });
   session.start(world.examples[0] ?? testFrame(world.width, world.height));
   const rng = new Rng(1);
   for (let i = 0; i < WARMUP_FRAMES; i++) session.act(rng.int(world.numActions));
-  const latencies: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < frames; i++) {
-    const t0 = performance.now();
-    session.act(rng.int(world.numActions));
-    latencies.push(performance.now() - t0);
+  return { session, rng };
+}
+
+runBench(async () => {
+  const frames = Number(options.frames);
+  const source = await worldFolder();
+  const loaded = await loadWorld(source.dir);
+  // --precision auto on a CPU with bf16 measures bf16 (what play uses there) against fp32, interleaved.
+  const requested = options.precision as Precision | 'auto';
+  const precisions: Precision[] = requested === 'auto' && bf16Supported() ? ['bf16', 'fp32'] : [choosePrecision(requested)];
+  const worlds = precisions.map((precision) => playableWorld(loaded, precision));
+  const world = worlds[0];
+  const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : parseSteps(options.steps);
+  console.log(`bench:play: ${world.name} (${source.weights}), ${world.width}x${world.height}, ${world.numActions} actions, ` +
+    `${maskgitSteps} MaskGIT steps, temperature ${world.defaults.temperature}, ${precisions.join(' vs ')}`);
+  const sessions = worlds.map((w) => startSession(w, maskgitSteps, frames));
+  const latencies: number[][] = precisions.map(() => []);
+  // Rounds of ROUND_FRAMES frames per precision in turn, so load from other processes hits each alike.
+  for (let done = 0; done < frames; done += ROUND_FRAMES) {
+    sessions.forEach(({ session, rng }, p) => {
+      for (let i = done; i < Math.min(frames, done + ROUND_FRAMES); i++) {
+        const t0 = performance.now();
+        session.act(rng.int(world.numActions));
+        latencies[p].push(performance.now() - t0);
+      }
+    });
   }
-  const seconds = (performance.now() - started) / 1000;
+  const runs = Object.fromEntries(precisions.map((precision, p) => {
+    const seconds = latencies[p].reduce((a, b) => a + b, 0) / 1000;
+    const run = {
+      frames_per_s: round1(frames / seconds),
+      latency_ms_p50: round1(percentile(latencies[p], 50)),
+      latency_ms_p95: round1(percentile(latencies[p], 95)),
+    };
+    console.log(`  ${precision}: ${run.frames_per_s} frames/s (target ${TARGET_FPS}), latency p50 ${run.latency_ms_p50} ms, p95 ${run.latency_ms_p95} ms`);
+    return [precision, run];
+  }));
+  const speedup = precisions.length === 2 ? Math.round((median(latencies[1]) / median(latencies[0])) * 100) / 100 : null;
+  if (speedup !== null) console.log(`  bf16 vs fp32: ${speedup}x faster (ratio of median latencies, measured interleaved)`);
   const result = {
     world: world.name,
     weights: source.weights,
     frames,
     maskgit_steps: maskgitSteps,
-    frames_per_s: round1(frames / seconds),
-    latency_ms_p50: round1(percentile(latencies, 50)),
-    latency_ms_p95: round1(percentile(latencies, 95)),
-    latency_ms_median: round1(median(latencies)),
-    peak_rss_mb: round1(process.resourceUsage().maxRSS / 1024),
+    precision: precisions[0], // what play uses on this machine
+    ...runs[precisions[0]],
+    runs,
+    bf16_speedup_vs_fp32: speedup,
+    peak_rss_mb: round1(process.resourceUsage().maxRSS / 1024), // of the whole run, all sessions
     target_frames_per_s: TARGET_FPS,
     machine: machineInfo(),
   };
-  console.log(`  ${result.frames_per_s} frames/s (target ${TARGET_FPS}), latency p50 ${result.latency_ms_p50} ms, p95 ${result.latency_ms_p95} ms, peak RSS ${result.peak_rss_mb} MB`);
-  console.log(`  wrote ${writeResult('play', result)}`);
+  console.log(`  peak RSS ${result.peak_rss_mb} MB; wrote ${writeResult('play', result)}`);
 });

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "attention.h"
+#include "bf16.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "index-ops.h"
@@ -63,6 +64,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"nearestCode", NearestCode},
       {"attention", Attention},
       {"attentionBackward", AttentionBackward},
+      {"bf16Available", Bf16Available},
+      {"bf16PackedLength", Bf16PackedLength},
+      {"bf16Pack", Bf16Pack},
+      {"bf16Linear", Bf16Linear},
+      {"attentionBf16", AttentionBf16},
       {"adamw", Adamw},
       {"axpby", Axpby},
       {"sumSquares", SumSquares},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "args.h"
+#include "bf16.h"
 #include "gemm.h"
 #include "softmax-norm.h"
 #include "thread-pool.h"
@@ -165,6 +166,60 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
                 static_cast<int>(keys), v.data + at.vBase, static_cast<int>(a.v.row), 0.0f, out.data + at.oBase + first * a.o.row,
                 static_cast<int>(a.o.row));
   });
+  return info.Env().Undefined();
+}
+
+// Forward only, for inference: products in bf16 on AMX tiles (bf16.h), softmax in fp32. Per (group, head)
+// pair, K and V are packed once; queries go in blocks of 32 rows. No lse: nothing runs backward.
+Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
+  Args args(info, "attentionBf16");
+  const Layout a = readParams(args, args.object(0, "p"));
+  FloatSpan q = args.floats(1, "q");
+  FloatSpan k = args.floats(2, "k");
+  FloatSpan v = args.floats(3, "v");
+  FloatSpan out = args.floats(4, "out");
+  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
+  checkView(args, "q", q, a, "q", a.q, a.lq, false);
+  checkView(args, "k", k, a, "k", a.k, a.lk, false);
+  checkView(args, "v", v, a, "v", a.v, a.lk, false);
+  checkView(args, "out", out, a, "o", a.o, a.lq, true);
+  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) requireSeparate(args, "out", out, name, input);
+  requireAmx(args);
+#ifdef GENIE_AMX
+  const int workers = workersFor(a);
+  const int64_t keysLength = bf16RowLength(a.lk);  // scores and probabilities rows, padded to whole tiles
+  const int64_t queryLength = bf16RowLength(a.headDim);
+  const int64_t packedKeys = bf16PackedLength(a.lk, a.headDim), packedValues = bf16PackedLength(a.headDim, a.lk);
+  const int64_t perWorker = packedKeys + packedValues + kBf16Block * (queryLength + keysLength);
+  std::vector<uint16_t> scratch(static_cast<size_t>(workers * perWorker));
+  std::vector<float> scores(static_cast<size_t>(workers * kBf16Block * keysLength));
+  parallelItems(a.pairs(), workers, [&](int64_t pair, int worker) {
+    const Pair at = locate(a, pair);
+    uint16_t* keys = scratch.data() + worker * perWorker;
+    uint16_t* values = keys + packedKeys;
+    uint16_t* queries = values + packedValues;
+    uint16_t* probs = queries + kBf16Block * queryLength;
+    float* rows = scores.data() + static_cast<size_t>(worker) * kBf16Block * keysLength;
+    bf16Pack(k.data + at.kBase, a.lk, a.headDim, a.k.row, 1, keys);      // scores = Q K^T: B = K^T
+    bf16Pack(v.data + at.vBase, a.headDim, a.lk, 1, a.v.row, values);    // out = P V: B = V
+    for (int64_t first = 0; first < a.lq; first += kBf16Block) {
+      const int64_t count = std::min(kBf16Block, a.lq - first);
+      const int64_t visibleMost = visibleKeys(a, first + count - 1);
+      bf16RoundRows(q.data + at.qBase + first * a.q.row, count, a.headDim, a.q.row, a.scale, queries, queryLength);
+      bf16MultiplyBlock(queries, queryLength, keys, visibleMost, a.headDim, count, nullptr, rows, keysLength);
+      // Softmax, normalised while rounding to bf16; rows past `count` stay zero.
+      for (int64_t r = 0; r < kBf16Block; r++) {
+        float* row = rows + r * keysLength;
+        const int64_t visible = r < count ? visibleKeys(a, first + r) : 0;
+        const float peak = visible ? maxFloat(row, visible) : 0.0f;
+        for (int64_t j = 0; j < visible; j++) row[j] = fastExp(row[j] - peak);
+        const float total = visible ? static_cast<float>(sumDouble(row, visible)) : 1.0f;
+        bf16RoundRow(row, visible, 1.0f / total, probs + r * keysLength, keysLength);
+      }
+      bf16MultiplyBlock(probs, keysLength, values, a.headDim, a.lk, count, nullptr, out.data + at.oBase + first * a.o.row, a.o.row);
+    }
+  });
+#endif
   return info.Env().Undefined();
 }
 

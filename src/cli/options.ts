@@ -1,6 +1,6 @@
 // Option value parsers shared by every command. Commander reports a rejected value with the option's
 // name: "error: option '--port <n>' argument 'x' is invalid. expected an integer from 0 to 65535".
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
@@ -24,4 +24,12 @@ export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n > 0 && Number.isFinite(n))) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
   return n;
+}
+
+// --precision of the commands that run the models: arithmetic of their products (engine/precision.ts).
+// Without `fallback` the option has no default, so the command can tell whether it was given.
+export function precisionOption(fallback?: 'auto' | 'fp32', note = ''): Option {
+  const help = `arithmetic of the models: bf16 (faster on CPUs with AMX tiles), fp32, or auto (bf16 where the CPU has it)${note}`;
+  const option = new Option('--precision <p>', help).choices(['auto', 'bf16', 'fp32']);
+  return fallback ? option.default(fallback) : option;
 }

@@ -2,19 +2,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { SETTINGS_LIMITS } from '../play/session.ts';
-import { integer, number } from './options.ts';
+import { type Precision, bf16Supported, choosePrecision } from '../engine/index.ts';
+import { PlaySession, type Recording, SETTINGS_LIMITS, recordingSchema, replay } from '../play/session.ts';
+import { integer, number, precisionOption } from './options.ts';
 
 // The world shipped with the project, played when no --world is given.
 export const SHIPPED_WORLD = fileURLToPath(new URL('../../worlds/coinrun', import.meta.url));
 
-async function openWorld(dir: string | undefined) {
+type PrecisionFlag = Precision | 'auto';
+
+async function openWorld(dir: string | undefined, precisionFlag: PrecisionFlag) {
   const [{ loadWorld }, { playableWorld }] = await Promise.all([import('../world/world-folder.ts'), import('../play/playable-world.ts')]);
+  const precision = choosePrecision(precisionFlag);
   if (!dir && !existsSync(SHIPPED_WORLD)) {
     throw new Error(`no shipped world at ${SHIPPED_WORLD}: it has not been trained yet. Pass --world DIR to play a world you trained and packed (see README: "Train your own world")`);
   }
   try {
-    return playableWorld(await loadWorld(dir ?? SHIPPED_WORLD));
+    return playableWorld(await loadWorld(dir ?? SHIPPED_WORLD), precision);
   } catch (err) {
     if (dir) throw err;
     throw new Error(`the shipped world could not be loaded (${(err as Error).message}); pass --world DIR to play another`);
@@ -46,10 +50,11 @@ interface PlayFlags {
   seed: number;
   maxSessions: number;
   idleMinutes: number;
+  precision: PrecisionFlag;
 }
 
 async function play(flags: PlayFlags): Promise<void> {
-  const world = await openWorld(flags.world);
+  const world = await openWorld(flags.world, flags.precision);
   if (flags.terminal) {
     const { playInTerminal } = await import('../play/terminal.ts');
     const prompt = flags.prompt ? await promptFrame(flags.prompt, world.width, world.height) : world.examples[flags.example];
@@ -65,7 +70,7 @@ async function play(flags: PlayFlags): Promise<void> {
     seed: flags.seed,
     limits: { ...DEFAULT_SESSION_LIMITS, maxSessions: flags.maxSessions, idleMs: flags.idleMinutes * 60_000 },
   });
-  console.log(`genie: playing "${world.name}" at ${server.url}  (Ctrl-C to stop)`);
+  console.log(`genie: playing "${world.name}" (${world.precision}) at ${server.url}  (Ctrl-C to stop)`);
   if (flags.host !== '127.0.0.1' && flags.host !== 'localhost') console.warn(`genie: listening on ${flags.host}: other machines can reach this server`);
   await new Promise<void>((resolve) => {
     const stop = () => void server.close().then(resolve);
@@ -85,27 +90,36 @@ interface GenerateFlags {
   steps?: number;
   fps: number;
   scale: number;
+  precision?: PrecisionFlag;
+}
+
+function readRecording(path: string): Recording {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`--replay ${path}: ${(err as Error).message}`);
+  }
+  const parsed = recordingSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`--replay ${path}: field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 async function generate(flags: GenerateFlags): Promise<void> {
-  const world = await openWorld(flags.world);
-  const { PlaySession, recordingSchema, replay } = await import('../play/session.ts');
   const { writeClip } = await import('../data/clip-writer.ts');
+  const recording = flags.replay ? readRecording(flags.replay) : null;
+  // A replay is made in the recording's precision unless --precision says otherwise.
+  if (recording?.precision === 'bf16' && !flags.precision && !bf16Supported()) {
+    throw new Error(`--replay ${flags.replay}: recorded in bf16, which this CPU cannot compute (no AMX bf16 tiles); pass --precision fp32 to replay it in fp32 (the frames will differ)`);
+  }
+  const world = await openWorld(flags.world, flags.precision ?? recording?.precision ?? 'auto');
   let frames;
-  if (flags.replay) {
+  if (recording) {
     if (flags.prompt || flags.actions) throw new Error('--replay carries its own prompt and actions: drop --prompt and --actions');
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(flags.replay, 'utf8'));
-    } catch (err) {
-      throw new Error(`--replay ${flags.replay}: ${(err as Error).message}`);
-    }
-    const parsed = recordingSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`--replay ${flags.replay}: field "${issue.path.join('.')}": ${issue.message}`);
-    }
-    frames = replay(world, parsed.data);
+    frames = replay(world, recording);
   } else {
     if (!flags.prompt || !flags.actions) throw new Error('give --prompt IMAGE and --actions 0,3,3,1,... (or --replay session.json)');
     const actions = flags.actions.split(',').map((text, i) => {
@@ -140,6 +154,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'sampling seed of the first session (each new session takes the next)', integer(0, 2 ** 32 - 1), 0)
     .option('--max-sessions <n>', 'browser tabs that can play at once', integer(1), 16)
     .option('--idle-minutes <n>', 'close sessions idle this long', number(0.05, 24 * 60), 10)
+    .addOption(precisionOption('auto'))
     .action(play);
 
   program
@@ -155,5 +170,6 @@ export function register(program: Command): void {
     .option('--steps <n>', 'MaskGIT steps per frame (default: the world\'s)', integer(SETTINGS_LIMITS.maskgitSteps.min, SETTINGS_LIMITS.maskgitSteps.max))
     .option('--fps <n>', 'frame rate of the clip', number(0.1, 120), 10)
     .option('--scale <n>', 'enlarge frames n times (nearest neighbour)', integer(1, 16), 4)
+    .addOption(precisionOption(undefined, "; default: a replay's own, else auto"))
     .action(generate);
 }

@@ -74,6 +74,11 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+// Whether ops record a graph now (false inside noGrad).
+export function isRecording(): boolean {
+  return recording;
+}
+
 // Attaches a node to `output` when any input requires gradients (and we are recording); returns output.
 export function record<P extends Primitive>(
   primitive: P,

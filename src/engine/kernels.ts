@@ -122,6 +122,18 @@ export interface Kernels {
   attention(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array): void;
   attentionBackward(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void;
 
+  // bfloat16 products for inference on CPUs with AMX tiles (native backend only, and only where
+  // bf16Available() says so): inputs are rounded to bf16, sums stay fp32. precision.ts decides when ops use
+  // them. Packed weights are opaque: made by bf16Pack of this backend, read by its bf16Linear.
+  bf16Available?(): boolean;
+  // Length of the packed form of a linear layer's (rows = out, cols = in) weight.
+  bf16PackedLength?(rows: number, cols: number): number;
+  bf16Pack?(w: Float32Array, rows: number, cols: number, packed: Uint16Array): void;
+  // c (m, n) = a (m, k) @ W^T + bias for the packed weight W (n, k); bias (n) may be null.
+  bf16Linear?(m: number, n: number, k: number, a: Float32Array, packed: Uint16Array, bias: Float32Array | null, c: Float32Array): void;
+  // attention's forward without lse (nothing runs backward).
+  attentionBf16?(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array): void;
+
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;

@@ -7,7 +7,7 @@ import type { Kernels } from './kernels.ts';
 const ADDON_PATH = '../../build/Release/genie_native.node';
 
 // What the addon exports: every kernel, plus the size of its thread pool.
-type NativeAddon = Omit<Kernels, 'name'> & { threadCount(): number };
+type NativeAddon = Required<Omit<Kernels, 'name'>> & { threadCount(): number };
 
 let addon: NativeAddon | null = null;
 let kernels: Kernels | null = null;
@@ -57,6 +57,11 @@ export function loadNative(): Kernels {
     nearestCode: k.nearestCode,
     attention: k.attention,
     attentionBackward: k.attentionBackward,
+    bf16Available: k.bf16Available,
+    bf16PackedLength: k.bf16PackedLength,
+    bf16Pack: k.bf16Pack,
+    bf16Linear: k.bf16Linear,
+    attentionBf16: k.attentionBf16,
     adamw: k.adamw,
     axpby: k.axpby,
     sumSquares: k.sumSquares,

@@ -95,7 +95,10 @@ export abstract class Module {
       mismatched.length ? `shape mismatches: ${mismatched.join('; ')}` : '',
     ].filter(Boolean);
     if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('; ')}`);
-    for (const [name, target] of Object.entries(own)) target.data.set(state[name].data);
+    for (const [name, target] of Object.entries(own)) {
+      target.data.set(state[name].data);
+      target.markModified();
+    }
   }
 
   // Sets training mode (dropout active, etc.) on this module and every module below it.

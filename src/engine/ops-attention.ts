@@ -4,8 +4,13 @@
 import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
+import { bf16Backend } from './precision.ts';
 import { formatShape, sameShape } from './shape.ts';
 import { Tensor, uninitialized } from './tensor.ts';
+
+// Queries per (group, head) from which bf16 pays: one AMX tile block (32 rows). Temporal attention at play
+// time has one query frame, which fp32 loops serve better.
+const BF16_MIN_QUERIES = 32;
 
 export interface AttentionOptions {
   heads: number;
@@ -51,6 +56,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (!sameShape(k.shape, v.shape)) throw new Error(`attention: k ${formatShape(k.shape)} and v ${formatShape(v.shape)} differ`);
   const params = attentionParams(q.shape, k.shape, options);
   const out = new Tensor(q.shape, uninitialized(q.size));
+  const bf16 = params.lq >= BF16_MIN_QUERIES ? bf16Backend() : null;
+  if (bf16) {
+    bf16.attentionBf16(params, q.data, k.data, v.data, out.data);
+    return out; // not recording (bf16Backend): no node to attach
+  }
   const lse = uninitialized(params.g1 * params.g2 * params.heads * params.lq);
   backend().attention(params, q.data, k.data, v.data, out.data, lse);
   return record('attention', [q, k, v], out, params, { lse });

@@ -5,6 +5,7 @@ import { backend } from './backend.ts';
 import { broadcastShapes, formatShape, sameShape, sizeOf } from './shape.ts';
 import { Tensor, uninitialized } from './tensor.ts';
 import { expandRaw, reshape } from './ops-shape.ts';
+import { bf16Backend, packedWeight } from './precision.ts';
 import { stridedCopy } from './strided-copy.ts';
 
 interface Product {
@@ -87,8 +88,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   if (bias && !sameShape(bias.shape, [outFeatures])) throw new Error(`linear: bias ${formatShape(bias.shape)} should be (${outFeatures})`);
   const rows = x.size / inFeatures;
   const out = new Tensor([...x.shape.slice(0, -1), outFeatures], uninitialized(rows * outFeatures));
-  if (bias) stridedCopy('linear', bias.data, 0, [0, 1], out.data, 0, [outFeatures, 1], [rows, outFeatures]);
-  gemm({ m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true }, 1, x.data, 0, weight.data, 0, out.data, bias ? 1 : 0);
+  const bf16 = bf16Backend();
+  if (bf16) bf16.bf16Linear(rows, outFeatures, inFeatures, x.data, packedWeight(bf16, weight), bias?.data ?? null, out.data);
+  else {
+    if (bias) stridedCopy('linear', bias.data, 0, [0, 1], out.data, 0, [outFeatures, 1], [rows, outFeatures]);
+    gemm({ m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true }, 1, x.data, 0, weight.data, 0, out.data, bias ? 1 : 0);
+  }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('linear', inputs, out, { hasBias: bias !== undefined }, null);
 }

@@ -60,6 +60,7 @@ export class AdamW {
     for (const { parameter, m, v, decay } of this.slots) {
       if (!parameter.grad) continue;
       backend().adamw(parameter.data, parameter.grad.data, m.data, v.data, this.lr, this.beta1, this.beta2, this.eps, decay ? this.weightDecay : 0, this.stepCount);
+      parameter.markModified();
     }
   }
 

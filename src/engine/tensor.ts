@@ -1,5 +1,6 @@
 // Tensor: a float32 buffer, contiguous and row-major, with a shape. Tensors are never modified in place by
-// ops (reshape shares the buffer because of that); only the optimiser writes into parameters.
+// ops (reshape shares the buffer because of that); only the optimiser, loading a state dict and codebook
+// resets write into parameters, and they call markModified().
 import { backend } from './backend.ts';
 import type { TapeNode } from './autodiff.ts';
 import { checkShape, formatShape, sizeOf } from './shape.ts';
@@ -12,6 +13,8 @@ export class Tensor {
   requiresGrad: boolean;
   // The op that produced this tensor, while it is part of a recorded graph; null for leaves.
   node: TapeNode | null = null;
+  // Counts in-place writes, so data derived from the values (packed bf16 weights) knows when it is stale.
+  version = 0;
 
   constructor(shape: readonly number[], data: Float32Array, requiresGrad = false) {
     checkShape('tensor', shape);
@@ -25,6 +28,10 @@ export class Tensor {
 
   get size(): number {
     return this.data.length;
+  }
+
+  markModified(): void {
+    this.version++;
   }
 
   item(): number {

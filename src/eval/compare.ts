@@ -62,7 +62,7 @@ function formatColumns(rows: readonly (readonly string[])[]): string {
 function differencesInSetup(a: EvalReport, b: EvalReport): string[] {
   const warnings: string[] = [];
   if (a.data.checksum.sha256 !== b.data.checksum.sha256) warnings.push(`the reports were measured on different data (${a.data.dir}, ${a.data.clips} clips vs ${b.data.dir}, ${b.data.clips} clips)`);
-  for (const key of ['seed', 'maskgitSteps', 'temperature', 'batchSize', 'rolloutSteps', 'deltaT'] as const) {
+  for (const key of ['seed', 'maskgitSteps', 'temperature', 'batchSize', 'rolloutSteps', 'deltaT', 'precision'] as const) {
     if (a.settings[key] !== b.settings[key]) warnings.push(`${key} differs: ${a.settings[key]} vs ${b.settings[key]}`);
   }
   if (a.settings.starts.join(',') !== b.settings.starts.join(',')) warnings.push(`prompt frames differ: ${a.settings.starts.join(',')} vs ${b.settings.starts.join(',')}`);

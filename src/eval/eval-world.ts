@@ -4,6 +4,7 @@
 //
 // Dimension keys: B clips in a batch, T frames, H x W x C pixels, N tokens per frame, Dz code width.
 
+import type { Precision } from '../engine/index.ts';
 import type { ImageFrame } from './metrics/index.ts';
 
 // Frames in [0, 1], (B, T, H, W, C) row-major with channels interleaved: the layout of the models'
@@ -54,6 +55,7 @@ export interface EvalWorld {
   readonly tokenizerFrames: number; // the windows the tokenizer was trained on; it encodes longer videos in chunks of this
   readonly numActions: number; // |A|
   readonly defaults: { maskgitSteps: number; temperature: number };
+  readonly precision: Precision; // of the models' products (engine/precision.ts)
   readonly config: unknown; // the resolved model config, written into report.json as is
   readonly checkpoints: readonly CheckpointFile[];
   readonly embeddingDim: number; // Dz of the tokenizer's latent vectors

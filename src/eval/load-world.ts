@@ -4,6 +4,7 @@
 // - a phase-2 (dynamics) checkpoint file itself, which carries all three models and their run config.
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import type { Precision } from '../engine/index.ts';
 import { readCheckpoint } from '../train/index.ts';
 import { WORLD_MANIFEST, buildWorldModels, loadWorld } from '../world/world-folder.ts';
 import type { EvalWorld } from './eval-world.ts';
@@ -12,7 +13,7 @@ import { sha256File } from './split.ts';
 
 export const RUN_CHECKPOINT = 'dynamics.safetensors';
 
-export async function loadEvalWorld(path: string): Promise<EvalWorld> {
+export async function loadEvalWorld(path: string, precision: Precision = 'fp32'): Promise<EvalWorld> {
   if (!existsSync(path)) throw new Error(`--world ${path}: no such file or folder`);
   const isFolder = statSync(path).isDirectory();
   if (isFolder && existsSync(join(path, WORLD_MANIFEST))) {
@@ -21,7 +22,7 @@ export async function loadEvalWorld(path: string): Promise<EvalWorld> {
     return modelWorld(world.models, world.config, {
       name: `${world.manifest.name} (step ${step})`,
       checkpoints: [{ component: 'world: tokenizer+lam+dynamics', path: file, sha256, bytes }],
-    });
+    }, precision);
   }
   const file = isFolder ? join(path, RUN_CHECKPOINT) : path;
   if (!existsSync(file)) {
@@ -35,5 +36,5 @@ export async function loadEvalWorld(path: string): Promise<EvalWorld> {
   return modelWorld(models, checkpoint.config, {
     name: `${checkpoint.config.model.name} step ${checkpoint.step} (${basename(resolve(path))})`,
     checkpoints: [{ component: 'run checkpoint: tokenizer+lam+dynamics', path: resolve(file), sha256: await sha256File(file), bytes: statSync(file).size }],
-  });
+  }, precision);
 }

@@ -5,15 +5,17 @@
 // beyond them were never trained, so frames are tokenized and decoded in consecutive chunks of that length,
 // as training did. The LAM and the dynamics model see at most the context window (model.video.frames);
 // the generator slides its window by itself.
-import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
+import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { RunConfig } from '../train/index.ts';
 import type { WorldModels } from '../world/world-folder.ts';
 import { joinFrames, sliceFrames, videoBatch, type CheckpointFile, type EvalWorld, type GenerateRequest, type VideoBatch } from './eval-world.ts';
 
-export function modelWorld(models: WorldModels, config: RunConfig, provenance: { name: string; checkpoints: CheckpointFile[] }): EvalWorld {
+// `precision` bf16 runs the models' products in bfloat16 (engine/precision.ts).
+export function modelWorld(models: WorldModels, config: RunConfig, provenance: { name: string; checkpoints: CheckpointFile[] }, precision: Precision = 'fp32'): EvalWorld {
   const { tokenizer, lam, dynamics } = models;
+  const infer = <T>(fn: () => T): T => noGrad(() => withPrecision(precision, fn));
   for (const model of [tokenizer, lam, dynamics]) model.eval(); // no code-usage bookkeeping, no dropout
   const { video } = config.model;
   const chunk = config.train.tokenizer.frames;
@@ -48,54 +50,58 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
     tokenizerFrames: chunk,
     numActions: codes.shape[0],
     defaults: { maskgitSteps: config.model.dynamics.maskgitSteps, temperature: config.model.dynamics.temperature },
+    precision,
     config,
     checkpoints: provenance.checkpoints,
     embeddingDim: config.model.tokenizer.quantizer.latentDim,
 
-    reconstruct: (v) => inChunks(v, chunk, (piece) => noGrad(() => asVideo(tokenizer.decodeLatents(tokenizer.encode(asTensor(piece)).output)))),
+    reconstruct: (v) => inChunks(v, chunk, (piece) => infer(() => asVideo(tokenizer.decodeLatents(tokenizer.encode(asTensor(piece)).output)))),
 
     encoderEmbeddings(v) {
       const pieces = inChunks(v, chunk, (piece) => {
-        const latents = noGrad(() => tokenizer.encode(asTensor(piece)).output); // (B, T, N, Dz)
+        const latents = infer(() => tokenizer.encode(asTensor(piece)).output); // (B, T, N, Dz)
         // Carried in a VideoBatch whose "pixels" are the N x Dz latents of each frame, to reuse the chunking.
         return videoBatch(latents.data, piece.batch, piece.frames, tokens, latents.shape[3], 1);
       });
       return pieces.data;
     },
 
-    latentActions: (v) => noGrad(() => lam.encodeActions(asTensor(v)).indices),
+    latentActions: (v) => infer(() => lam.encodeActions(asTensor(v)).indices),
 
     inferActions(v) {
-      const out = noGrad(() => lam.forward(asTensor(v)));
+      const out = infer(() => lam.forward(asTensor(v)));
       const predicted = asVideo(out.prediction);
       for (let i = 0; i < predicted.data.length; i++) predicted.data[i] = Math.min(1, Math.max(0, predicted.data[i])); // the LAM's x_t + change may overshoot
       return { actions: out.actions, predicted };
     },
 
-    generate(request: GenerateRequest) {
-      const { prompt, actions, teacherFrames } = request;
-      if (prompt.frames !== 1) throw new Error(`generate: the eval worlds start from one prompt frame, got ${prompt.frames}`);
-      const B = prompt.batch;
-      const n = actions.length / B;
-      // Tokens of the prompt and, when teacher-forcing, of the true frames after it: (B, 1 + n, N) or (B, 1, N).
-      const trueTokens = tokenizer.tokenizeInWindows(asTensor(teacherFrames ? joinFrames([prompt, teacherFrames]) : prompt), chunk);
-      const trueFrames = teacherFrames ? 1 + n : 1;
-      const generator = new FrameGenerator(dynamics, B);
-      generator.begin(framesOfTokens(trueTokens, B, trueFrames, tokens, 0, 1), 1);
-      const all = new Int32Array(B * (1 + n) * tokens); // (B, 1 + n, N): the prompt's tokens, then the generated ones
-      for (let b = 0; b < B; b++) all.set(trueTokens.subarray(b * trueFrames * tokens, (b * trueFrames + 1) * tokens), b * (1 + n) * tokens);
-      for (let t = 0; t < n; t++) {
-        const action = actionVectors(actions, B, n, t);
-        // Frame t's randomness depends on (seed, t) only: the GenerateRequest contract.
-        const frame = generator.generate(action, { steps: request.maskgitSteps, temperature: request.temperature, rng: new Rng(frameSeed(request.seed, t)) });
-        for (let b = 0; b < B; b++) all.set(frame.subarray(b * tokens, (b + 1) * tokens), (b * (1 + n) + 1 + t) * tokens);
-        // Teacher forcing: the TRUE frame, not the generated one, joins the context.
-        generator.commit(teacherFrames ? framesOfTokens(trueTokens, B, trueFrames, tokens, 1 + t, 2 + t) : frame, action);
-      }
-      // Decoded in the tokenizer's windows from the prompt on, as training decoded clips.
-      return sliceFrames(asVideo(tokenizer.decodeInWindows(all, [B, 1 + n, tokens], chunk)), 1, 1 + n);
-    },
+    generate: (request: GenerateRequest) => infer(() => generate(request)),
   };
+
+  // B rollouts from one prompt frame each: MaskGIT frame by frame, then decoded.
+  function generate(request: GenerateRequest): VideoBatch {
+    const { prompt, actions, teacherFrames } = request;
+    if (prompt.frames !== 1) throw new Error(`generate: the eval worlds start from one prompt frame, got ${prompt.frames}`);
+    const B = prompt.batch;
+    const n = actions.length / B;
+    // Tokens of the prompt and, when teacher-forcing, of the true frames after it: (B, 1 + n, N) or (B, 1, N).
+    const trueTokens = tokenizer.tokenizeInWindows(asTensor(teacherFrames ? joinFrames([prompt, teacherFrames]) : prompt), chunk);
+    const trueFrames = teacherFrames ? 1 + n : 1;
+    const generator = new FrameGenerator(dynamics, B);
+    generator.begin(framesOfTokens(trueTokens, B, trueFrames, tokens, 0, 1), 1);
+    const all = new Int32Array(B * (1 + n) * tokens); // (B, 1 + n, N): the prompt's tokens, then the generated ones
+    for (let b = 0; b < B; b++) all.set(trueTokens.subarray(b * trueFrames * tokens, (b * trueFrames + 1) * tokens), b * (1 + n) * tokens);
+    for (let t = 0; t < n; t++) {
+      const action = actionVectors(actions, B, n, t);
+      // Frame t's randomness depends on (seed, t) only: the GenerateRequest contract.
+      const frame = generator.generate(action, { steps: request.maskgitSteps, temperature: request.temperature, rng: new Rng(frameSeed(request.seed, t)) });
+      for (let b = 0; b < B; b++) all.set(frame.subarray(b * tokens, (b + 1) * tokens), (b * (1 + n) + 1 + t) * tokens);
+      // Teacher forcing: the TRUE frame, not the generated one, joins the context.
+      generator.commit(teacherFrames ? framesOfTokens(trueTokens, B, trueFrames, tokens, 1 + t, 2 + t) : frame, action);
+    }
+    // Decoded in the tokenizer's windows from the prompt on, as training decoded clips.
+    return sliceFrames(asVideo(tokenizer.decodeInWindows(all, [B, 1 + n, tokens], chunk)), 1, 1 + n);
+  }
 }
 
 // A seed per generated frame, from the request's seed and the frame's index.

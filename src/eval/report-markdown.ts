@@ -30,7 +30,7 @@ export function reportMarkdown(report: EvalReport): string {
 
 - World: \`${world.dir}\` (|A| = ${world.numActions} latent actions)
 - Data: \`${data.dir}\`, ${data.clips} clips, ${data.frames} frames at ${data.width}x${data.height}; checksum sha256 \`${data.checksum.sha256}\` over ${data.checksum.files} files
-- Settings: seed ${settings.seed}, batch ${settings.batchSize}, MaskGIT steps ${settings.maskgitSteps}, temperature ${settings.temperature}, ${settings.promptFrames} prompt frame, ${S} generated frames scored, prompt frames ${settings.starts.join(', ')} of every clip, ${settings.threads} threads
+- Settings: seed ${settings.seed}, batch ${settings.batchSize}, MaskGIT steps ${settings.maskgitSteps}, temperature ${settings.temperature}, ${settings.promptFrames} prompt frame, ${S} generated frames scored, prompt frames ${settings.starts.join(', ')} of every clip, ${settings.threads} threads, ${settings.precision} products
 - Written ${report.createdAt}. Every number is in \`report.json\`.`);
 
   sections.push(`## Summary

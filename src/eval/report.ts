@@ -46,6 +46,7 @@ export const evalReportSchema = z.object({
     deltaT: count,
     starts: z.array(count),
     threads: count,
+    precision: z.enum(['fp32', 'bf16']).default('fp32'), // reports before bf16 inference were all fp32
   }),
   tokenizer: scoreSummary.extend({ windowFrames: count }),
   lam: z.object({

@@ -61,6 +61,7 @@ export async function runEval(world: EvalWorld, options: EvalOptions): Promise<E
     deltaT: EVAL_DEFAULTS.deltaT,
     starts: options.starts ?? EVAL_DEFAULTS.starts,
     threads: nativeThreadCount(),
+    precision: world.precision,
   };
 
   const split = await timed('read data', () => readEvalSplit(options.dataDir, { height: world.height, width: world.width, clips: options.clips }));

@@ -93,6 +93,7 @@ export function fakeWorld(options: FakeWorldOptions): EvalWorld & { generatedFra
     tokenizerFrames: 4,
     numActions,
     defaults: { maskgitSteps: 2, temperature: 1 },
+    precision: 'fp32' as const,
     config: { fake: dynamics },
     checkpoints: [],
     embeddingDim: 3,

@@ -12,7 +12,7 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, K codes (the tokenizer's vocabulary; id K
 // is the mask token), Dz latent action width.
-import { Embedding, LayerNorm, Linear, Module, add, concat, crossEntropy, gelu, linear, parameter, reshape, slice, stopGradient, zeros } from '../engine/index.ts';
+import { Embedding, LayerNorm, Linear, Module, add, concat, crossEntropy, gelu, isRecording, linear, parameter, reshape, slice, stopGradient, zeros } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, type ModelConfig } from './config.ts';
 import { KVCache, PositionEmbedding, STTransformer } from './st-transformer.ts';
@@ -40,6 +40,7 @@ export class DynamicsModel extends Module {
   head_norm: LayerNorm;
   head_bias: Tensor; // (K)
   readonly maskToken: number;
+  private codesCopy: { version: number; codes: Tensor } | null = null;
 
   constructor(readonly config: ModelConfig, rng: Rng) {
     super();
@@ -73,8 +74,17 @@ export class DynamicsModel extends Module {
   // (B, T, N, D) inputs -> (B, T, N, K) logits; with a cache, see STTransformer.forward.
   logits(x: Tensor, cache?: KVCache, commit = false): Tensor {
     const h = this.head_dense.forward(this.transformer.forward(x, cache, commit)); // (B, T, N, D)
-    const codes = slice(this.token_embed.weight, 0, 0, this.maskToken); // (K, D): not the mask token's row
-    return linear(this.head_norm.forward(gelu(h)), codes, this.head_bias);
+    return linear(this.head_norm.forward(gelu(h)), this.codeEmbeddings(), this.head_bias);
+  }
+
+  // (K, D): token_embed's rows but the mask token's, MaskGIT's tied output layer. Without a graph
+  // (inference) one copy serves until the embedding changes, so it is not copied (and packed for bf16,
+  // engine/precision.ts) at every MaskGIT step.
+  private codeEmbeddings(): Tensor {
+    const weight = this.token_embed.weight;
+    if (isRecording()) return slice(weight, 0, 0, this.maskToken);
+    if (this.codesCopy?.version !== weight.version) this.codesCopy = { version: weight.version, codes: slice(weight, 0, 0, this.maskToken) };
+    return this.codesCopy.codes;
   }
 
   // Which tokens training hides: none of frame 0; each token of a later frame with a probability drawn,

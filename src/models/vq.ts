@@ -119,6 +119,7 @@ export class VectorQuantizer extends Module {
       this.codebook.data.set(recent.subarray(row * latentDim, (row + 1) * latentDim), k * latentDim);
       moved++;
     }
+    if (moved) this.codebook.markModified();
     usage.fill(0);
     return moved;
   }

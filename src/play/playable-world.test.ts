@@ -4,16 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { makeTinyWorld, testFrame } from '../world/testing.ts';
-import { loadWorld } from '../world/world-folder.ts';
+import { bf16Supported, loadNative, profileKernels, useBackend } from '../engine/index.ts';
+import { type LoadedWorld, loadWorld } from '../world/world-folder.ts';
 import { playableWorld } from './playable-world.ts';
 import { PlaySession, replay } from './session.ts';
 import type { PlayableWorld } from './world.ts';
 
+let loaded: LoadedWorld;
 let world: PlayableWorld;
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'genie-play-world-'));
   await makeTinyWorld(dir);
-  world = playableWorld(await loadWorld(dir));
+  loaded = await loadWorld(dir);
+  world = playableWorld(loaded);
 });
 
 const options = (seed: number) => ({ temperature: 1, maskgitSteps: 4, seed });
@@ -48,4 +51,21 @@ test('a session on the real world replays from its recording, past the context w
   const replayed = replay(world, JSON.parse(JSON.stringify(session.recording())));
   assert.equal(replayed.length, frames.length);
   replayed.forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
+});
+
+test('in bf16 the world plays deterministically, replays exactly and records its precision', { skip: bf16Supported() ? false : 'no AMX bf16 tiles here' }, async () => {
+  const bf16World = playableWorld(loaded, 'bf16');
+  const profile = profileKernels(loadNative());
+  const previous = useBackend(profile.kernels);
+  try {
+    const session = new PlaySession(bf16World, 5, 100);
+    const frames = [session.start(testFrame(bf16World.width, bf16World.height, 1))];
+    for (let i = 0; i < 6; i++) frames.push(session.act(i % bf16World.numActions));
+    const recording = session.recording();
+    assert.equal(recording.precision, 'bf16');
+    assert.ok(profile.table().some((row) => row.kernel === 'bf16Linear' && row.calls > 0), 'the models ran on the bf16 kernels');
+    replay(bf16World, recording).forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
+  } finally {
+    useBackend(previous);
+  }
 });

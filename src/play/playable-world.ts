@@ -5,19 +5,22 @@
 // t is decoded together with the frames since the start of its window (counted from the prompt), as
 // `genie eval` decodes rollouts. The decoder's KV cache holds those frames, so each costs only its own
 // tokens; it is filled one frame at a time, so a frame decodes to the same pixels live and after an undo.
-import { Rng, noGrad, tensor, type Tensor } from '../engine/index.ts';
+import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { LoadedWorld } from '../world/world-folder.ts';
 import type { Frame, PlayableWorld, Rollout, SampleOptions } from './world.ts';
 
-export function playableWorld(world: LoadedWorld): PlayableWorld {
+// `precision` bf16 runs the models' products in bfloat16 (engine/precision.ts): faster where the CPU has
+// AMX tiles; the caller chooses it (choosePrecision), the default is fp32.
+export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32'): PlayableWorld {
   const { tokenizer, lam, dynamics } = world.models;
   const { model, train } = world.config;
   const { width, height, channels } = model.video;
   if (channels !== 3) throw new Error(`world ${world.dir}: plays RGB worlds only, this one has ${channels} channels`);
   const tokens = tokensPerFrame(model.video, model.tokenizer.patch);
   const chunk = train.tokenizer.frames;
+  const infer = <T>(fn: () => T): T => noGrad(() => withPrecision(precision, fn));
   const codes = noGrad(() => lam.actionCodes()); // (A, Dz): the latent actions the dynamics model learned
   const [numActions, latentDim] = codes.shape;
   const actionVector = (action: number): Tensor => tensor(codes.data.slice(action * latentDim, (action + 1) * latentDim), [1, latentDim]);
@@ -29,6 +32,7 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
 
   return {
     name: world.manifest.name,
+    precision,
     width,
     height,
     numActions,
@@ -38,9 +42,9 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
 
     begin(prompt: Frame): Rollout {
       const pixels = Float32Array.from(prompt.rgb, (v) => v / 255);
-      const promptTokens = noGrad(() => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
+      const promptTokens = infer(() => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
       const generator = new FrameGenerator(dynamics, 1);
-      generator.begin(promptTokens, 1);
+      infer(() => generator.begin(promptTokens, 1));
       const frames: Frame[] = [prompt]; // the prompt is shown as given, not as the tokenizer sees it
 
       // Frame `index` decoded after the frames of its window before it; `next` stands in for frame `index`
@@ -49,7 +53,7 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
       const decodeFrame = (index: number, next?: Int32Array): Frame => {
         const start = Math.floor(index / chunk) * chunk;
         if (decoder.start !== start || decoder.cache.frames > index - start) decoder = { start, cache: tokenizer.newDecoderCache(chunk) };
-        const decodeOne = (ids: Int32Array, commit: boolean) => noGrad(() => tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit));
+        const decodeOne = (ids: Int32Array, commit: boolean) => infer(() => tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit));
         for (let t = start + decoder.cache.frames; t < index; t++) decodeOne(generator.frame(t), true);
         return asFrame(decodeOne(next ?? generator.frame(index), next === undefined));
       };
@@ -65,16 +69,16 @@ export function playableWorld(world: LoadedWorld): PlayableWorld {
         frame: (index) => frames[index],
         step(action, options) {
           checkAction(action);
-          generator.step(actionVector(action), maskgit(options));
+          infer(() => generator.step(actionVector(action), maskgit(options)));
           frames.push(decodeFrame(frames.length));
           return frames[frames.length - 1];
         },
         peek(action, options) {
           checkAction(action);
-          return decodeFrame(frames.length, generator.generate(actionVector(action), maskgit(options)));
+          return decodeFrame(frames.length, infer(() => generator.generate(actionVector(action), maskgit(options))));
         },
         truncate(length) {
-          generator.truncate(length);
+          infer(() => generator.truncate(length)); // rebuilds the KV cache
           frames.length = length;
         },
         get bytes() {

@@ -26,6 +26,8 @@ export const recordingSchema = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   prompt: z.string().describe("base64 of the prompt's raw RGB bytes (H, W, 3)"),
+  // The precision frames were made in (engine/precision.ts); replaying in another gives other frames.
+  precision: z.enum(['fp32', 'bf16']).optional(),
   steps: z.array(
     z.object({
       action: z.number().int().nonnegative(),
@@ -138,6 +140,7 @@ export class PlaySession {
       width: prompt.width,
       height: prompt.height,
       prompt: Buffer.from(prompt.rgb).toString('base64'),
+      precision: this.world.precision,
       steps: this.steps.map((s) => ({ ...s })),
     };
   }

@@ -11,6 +11,7 @@ export function countingWorld(size = 4, numActions = 3): PlayableWorld & { steps
   });
   const world = {
     name: 'counting',
+    precision: 'fp32' as const,
     width: size,
     height: size,
     numActions,

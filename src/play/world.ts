@@ -1,3 +1,5 @@
+import type { Precision } from '../engine/index.ts';
+
 // What the play server needs from a world: encode a prompt frame, then generate one frame per action.
 // src/play/load-world.ts builds this from a world folder's checkpoints; tests may build it from a tiny model.
 
@@ -21,6 +23,7 @@ export interface KeyMap {
 
 export interface PlayableWorld {
   readonly name: string;
+  readonly precision: Precision; // of the models' products (engine/precision.ts)
   readonly width: number;
   readonly height: number;
   readonly numActions: number;

@@ -1,0 +1,50 @@
+// bfloat16 products on Intel AMX tiles, for inference (bf16.cc explains the layouts). Available only where
+// the compiler targets AMX (-march=native on such a CPU) and the CPU and kernel grant the tiles at run time;
+// amxReady() says which. The fp32 kernels stay the default everywhere.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+
+#include "args.h"
+
+#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512BF16__)
+#define GENIE_AMX 1
+#endif
+
+namespace genie {
+
+// Output rows and columns computed per step of bf16MultiplyBlock.
+constexpr int64_t kBf16Block = 32;
+
+bool amxReady();
+// Throws a JS error naming the kernel where amxReady() is false.
+void requireAmx(const Args& args);
+
+// bf16 values holding a right operand of n columns and depth k, packed by bf16Pack.
+int64_t bf16PackedLength(int64_t n, int64_t k);
+// Packs B (k x n) whose element (row i, column j) is src[j * columnStride + i * rowStride], where rowStride
+// is 1 or else columnStride is. For a linear layer's (out, in) weight, B = W^T: n = out, k = in,
+// columnStride = in, rowStride = 1.
+void bf16Pack(const float* src, int64_t n, int64_t k, int64_t columnStride, int64_t rowStride, uint16_t* packed);
+// Row length (bf16 values) of a left-operand block of depth k, as bf16RoundRows writes it.
+int64_t bf16RowLength(int64_t k);
+#ifdef GENIE_AMX
+// Rounds count floats, times scale, into dst and zero-pads it to `length` values.
+void bf16RoundRow(const float* src, int64_t count, float scale, uint16_t* dst, int64_t length);
+// Rounds `rows` <= 32 rows of k floats (row stride `stride`), times `scale`, into a 32 x ldk block,
+// zero-padded.
+void bf16RoundRows(const float* src, int64_t rows, int64_t k, int64_t stride, float scale, uint16_t* dst, int64_t ldk);
+// C[0:rows, 0:n] = A B + bias for one 32-row block A (from bf16RoundRows) and packed B (n x k as packed);
+// bias (null for none) is read in whole 32-column blocks, so it must be padded to a multiple of 32.
+void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias,
+                       float* c, int64_t ldc);
+#endif
+
+Napi::Value Bf16Available(const Napi::CallbackInfo& info);
+Napi::Value Bf16PackedLength(const Napi::CallbackInfo& info);
+Napi::Value Bf16Pack(const Napi::CallbackInfo& info);
+Napi::Value Bf16Linear(const Napi::CallbackInfo& info);
+
+}  // namespace genie

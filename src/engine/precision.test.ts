@@ -1,0 +1,146 @@
+// bf16 inference (precision.ts and native/bf16.cc): the AMX kernels against the reference backend run on
+// inputs rounded to bf16 the same way, so only the order of fp32 sums (and, in attention, the rounding of
+// the probabilities) may differ; and the scope's rules: fp32 whenever a graph is recorded, packed weights
+// remade after the weights change. The kernel tests need a CPU with AMX tiles and skip elsewhere.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attention, linear } from './ops.ts';
+import { noGrad } from './autodiff.ts';
+import { useBackend } from './backend.ts';
+import type { AttentionParams } from './kernels.ts';
+import { loadNative } from './native.ts';
+import { AdamW } from './optim.ts';
+import { bf16Supported, choosePrecision, withPrecision } from './precision.ts';
+import { Rng } from './random.ts';
+import { reference } from './reference.ts';
+import { Tensor, parameter } from './tensor.ts';
+
+const native = loadNative();
+const amx = native.bf16Available?.() ?? false;
+const needsAmx = amx ? {} : { skip: 'this CPU (or build) has no AMX bf16 tiles' };
+const rng = new Rng(7);
+
+function uniform(n: number, low = -1, high = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => low + (high - low) * rng.uniform());
+}
+
+// Round to the nearest bf16, ties to even (what the hardware conversion does).
+const word = new Float32Array(1);
+const bits = new Uint32Array(word.buffer);
+function bf16(values: Float32Array, scale = 1): Float32Array {
+  return values.map((x) => {
+    word[0] = x * scale;
+    bits[0] = ((bits[0] + 0x7fff + ((bits[0] >>> 16) & 1)) >>> 16) << 16;
+    return word[0];
+  });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  return a.reduce((worst, x, i) => Math.max(worst, Math.abs(x - b[i])), 0);
+}
+
+function packed(w: Float32Array, rows: number, cols: number): Uint16Array {
+  const out = new Uint16Array(native.bf16PackedLength!(rows, cols));
+  native.bf16Pack!(w, rows, cols, out);
+  return out;
+}
+
+test('bf16Linear equals an fp32 product of bf16-rounded inputs: odd sizes, tails of tiles, bias, threads', needsAmx, () => {
+  // [m, k, n]: single rows, k and n off the 32/16 tile grid, and a product large enough for two threads.
+  for (const [m, k, n] of [[1, 8, 3], [37, 100, 70], [33, 32, 16], [64, 129, 48], [600, 128, 512]]) {
+    const a = uniform(m * k), w = uniform(n * k), bias = uniform(n);
+    for (const withBias of [false, true]) {
+      const ours = new Float32Array(m * n).fill(Number.NaN); // every element must be written
+      native.bf16Linear!(m, n, k, a, packed(w, n, k), withBias ? bias : null, ours);
+      const expected = new Float32Array(m * n);
+      if (withBias) for (let r = 0; r < m; r++) expected.set(bias, r * n);
+      reference.gemm({ batch: 1, m, n, k, transA: false, transB: true, alpha: 1, beta: withBias ? 1 : 0, lda: k, ldb: k, ldc: n,
+        strideA: 0, strideB: 0, strideC: 0, offsetA: 0, offsetB: 0, offsetC: 0 }, bf16(a), bf16(w), expected);
+      assert.ok(maxAbsDiff(ours, expected) < 1e-4, `${m}x${k}->${n} bias ${withBias}: off by ${maxAbsDiff(ours, expected)}`);
+    }
+  }
+});
+
+test('attentionBf16 matches attention on bf16-rounded q, k, v: spatial, causal, temporal, odd lengths', needsAmx, () => {
+  const cases: [string, AttentionParams][] = [];
+  const spatial = (groups: number, n: number, heads: number, dh: number, causal: boolean): AttentionParams => {
+    const width = heads * dh, rows = { g1: n * width, g2: 0, row: width };
+    return { g1: groups, g2: 1, lq: n, lk: n, heads, headDim: dh, causal, scale: 1 / Math.sqrt(dh), q: rows, k: rows, v: rows, o: rows };
+  };
+  cases.push(['spatial 256 tokens, 4 heads of 32', spatial(1, 256, 4, 32, false)]);
+  cases.push(['spatial causal, 70 tokens, head dim 24', spatial(2, 70, 3, 24, true)]);
+  // Temporal on (B, T, N, D): groups over (B, N), 40 frames of 3 tokens, keys a longer cache (lk 45).
+  const [B, T, Tk, N, heads, dh] = [2, 40, 45, 3, 2, 16];
+  const D = heads * dh, frames = (t: number) => ({ g1: t * N * D, g2: D, row: N * D });
+  cases.push(['temporal causal, cache longer than queries', { g1: B, g2: N, lq: T, lk: Tk, heads, headDim: dh, causal: true, scale: 0.25, q: frames(T), k: frames(Tk), v: frames(Tk), o: frames(T) }]);
+  for (const [name, p] of cases) {
+    const span = (rows: number, s: { g1: number; g2: number; row: number }) => p.g1 * s.g1 + (p.g2 - 1) * s.g2 + (rows - 1) * s.row + p.heads * p.headDim;
+    const q = uniform(span(p.lq, p.q), -2, 2), k = uniform(span(p.lk, p.k), -2, 2), v = uniform(span(p.lk, p.v));
+    const ours = new Float32Array(span(p.lq, p.o));
+    native.attentionBf16!(p, q, k, v, ours);
+    const expected = new Float32Array(ours.length);
+    reference.attention({ ...p, scale: 1 }, bf16(q, p.scale), bf16(k), bf16(v), expected, new Float32Array(p.g1 * p.g2 * p.heads * p.lq));
+    // Each probability is rounded to bf16 (relative error <= 2^-9) before it weighs v (|v| <= 1).
+    assert.ok(maxAbsDiff(ours, expected) < 4e-3, `${name}: off by ${maxAbsDiff(ours, expected)}`);
+  }
+});
+
+test('bf16 kernels reject bad sizes with errors naming the kernel and argument', needsAmx, () => {
+  const w = uniform(6);
+  assert.throws(() => native.bf16Pack!(w, 2, 4, new Uint16Array(native.bf16PackedLength!(2, 4))), /bf16Pack: w has 6 elements, expected 8/);
+  assert.throws(() => native.bf16Pack!(w, 2, 3, new Uint16Array(5)), /bf16Pack: packed has 5 elements/);
+  assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), new Uint16Array(3), null, new Float32Array(4)), /bf16Linear: packed has 3 elements/);
+  const good = packed(w, 2, 3);
+  assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), good, uniform(3), new Float32Array(4)), /bf16Linear: bias has 3 elements, expected 2/);
+  assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), good, null, new Float32Array(3)), /bf16Linear: c has 3 elements, expected 4/);
+  assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), new Float32Array(4) as unknown as Uint16Array, null, new Float32Array(4)), /bf16Linear: packed must be a Uint16Array/);
+});
+
+test('withPrecision bf16: linear and attention use bf16 without a graph, fp32 while recording', needsAmx, () => {
+  const x = new Tensor([2, 1, 64, 32], uniform(2 * 64 * 32));
+  const weight = parameter(new Tensor([48, 32], uniform(48 * 32)));
+  const fp32 = noGrad(() => linear(x, weight)).data;
+  const inBf16 = noGrad(() => withPrecision('bf16', () => linear(x, weight))).data;
+  const difference = maxAbsDiff(inBf16, fp32);
+  assert.ok(difference > 0 && difference < 0.05, `bf16 linear differs from fp32 by ${difference}`);
+  // Recording (training): fp32 exactly, and the graph is there to run backward.
+  const recorded = withPrecision('bf16', () => linear(x, weight));
+  assert.deepEqual(recorded.data, fp32);
+  assert.ok(recorded.node, 'a recorded linear keeps its graph');
+  const options = { heads: 2, seqAxis: 2 as const, causal: false };
+  const fp32Attention = noGrad(() => attention(x, x, x, options)).data;
+  const bf16Attention = noGrad(() => withPrecision('bf16', () => attention(x, x, x, options))).data;
+  assert.ok(maxAbsDiff(bf16Attention, fp32Attention) > 0 && maxAbsDiff(bf16Attention, fp32Attention) < 0.05);
+  // Fewer than 32 queries (one query frame of temporal attention at play time) stay fp32.
+  const short = new Tensor([1, 1, 8, 32], uniform(8 * 32));
+  assert.deepEqual(noGrad(() => withPrecision('bf16', () => attention(short, short, short, options))).data, noGrad(() => attention(short, short, short, options)).data);
+});
+
+test('a packed weight is remade after an optimizer step changes the weight', needsAmx, () => {
+  const x = new Tensor([4, 16], uniform(64));
+  const weight = parameter(new Tensor([8, 16], uniform(128)));
+  const before = noGrad(() => withPrecision('bf16', () => linear(x, weight))).data;
+  weight.grad = new Tensor([8, 16], new Float32Array(128).fill(1));
+  new AdamW([['weight', weight]], { lr: 0.1 }).step();
+  const after = noGrad(() => withPrecision('bf16', () => linear(x, weight))).data;
+  const fp32After = noGrad(() => linear(x, weight)).data;
+  assert.ok(maxAbsDiff(after, before) > 0.1, 'the step moved the output');
+  assert.ok(maxAbsDiff(after, fp32After) < 0.05, 'bf16 follows the updated weight');
+});
+
+test('choosePrecision: auto follows the machine; bf16 where unsupported is an error', () => {
+  assert.equal(choosePrecision('fp32'), 'fp32');
+  assert.equal(choosePrecision('auto'), amx ? 'bf16' : 'fp32');
+  const previous = useBackend(reference); // the reference backend has no bf16 kernels
+  try {
+    assert.equal(bf16Supported(), false);
+    assert.equal(choosePrecision('auto'), 'fp32');
+    assert.throws(() => choosePrecision('bf16'), /--precision bf16: this CPU has no AMX bf16 tiles/);
+    // Without bf16 kernels the scope changes nothing.
+    const x = new Tensor([3, 4], uniform(12)), w = new Tensor([2, 4], uniform(8));
+    assert.deepEqual(noGrad(() => withPrecision('bf16', () => linear(x, w))).data, noGrad(() => linear(x, w)).data);
+  } finally {
+    useBackend(previous);
+  }
+});

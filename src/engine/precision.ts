@@ -1,0 +1,56 @@
+// bfloat16 inference, as PyTorch's CPU autocast: inside withPrecision('bf16', fn), linear layers and
+// attention over at least one tile of queries (32) multiply in bf16 (inputs rounded to an 8-bit mantissa,
+// sums in fp32) when the backend has bf16 kernels (AMX tiles) and no graph is being recorded. Every other
+// op, and everything outside the scope, stays fp32. Training never enters it: gradients need fp32.
+import { isRecording } from './autodiff.ts';
+import { backend } from './backend.ts';
+import type { Kernels } from './kernels.ts';
+import type { Tensor } from './tensor.ts';
+
+export type Precision = 'fp32' | 'bf16';
+
+let depth = 0; // nesting of bf16 scopes
+
+export function withPrecision<T>(precision: Precision, fn: () => T): T {
+  if (precision === 'fp32') return fn();
+  depth++;
+  try {
+    return fn();
+  } finally {
+    depth--;
+  }
+}
+
+// Whether this machine can compute in bf16 (the native backend on a CPU with AMX tiles).
+export function bf16Supported(): boolean {
+  return backend().bf16Available?.() ?? false;
+}
+
+// A command's --precision: 'auto' is bf16 where supported; asking for bf16 where it is not is an error.
+export function choosePrecision(requested: Precision | 'auto'): Precision {
+  if (requested === 'auto') return bf16Supported() ? 'bf16' : 'fp32';
+  if (requested === 'bf16' && !bf16Supported()) {
+    throw new Error('--precision bf16: this CPU has no AMX bf16 tiles (or the native addon was built without them); use fp32 or auto');
+  }
+  return requested;
+}
+
+// The backend, when the op being run should use its bf16 kernels.
+export function bf16Backend(): Required<Kernels> | null {
+  if (depth === 0 || isRecording()) return null;
+  const kernels = backend();
+  return kernels.bf16Available?.() ? (kernels as Required<Kernels>) : null;
+}
+
+// A weight's packed bf16 copy, made on first use and remade after the weight changes (Tensor.version).
+const packedWeights = new WeakMap<Tensor, { version: number; packed: Uint16Array }>();
+
+export function packedWeight(kernels: Required<Kernels>, weight: Tensor): Uint16Array {
+  const held = packedWeights.get(weight);
+  if (held && held.version === weight.version) return held.packed;
+  const [rows, cols] = weight.shape;
+  const packed = new Uint16Array(kernels.bf16PackedLength(rows, cols));
+  kernels.bf16Pack(weight.data, rows, cols, packed);
+  packedWeights.set(weight, { version: weight.version, packed });
+  return packed;
+}
