@@ -35,9 +35,11 @@ constexpr int64_t kTileDepth = 32;  // bf16 values along k in one tile row
 constexpr int64_t kTileSize = kTileRows * kTileDepth;  // bf16 values in a packed B tile
 constexpr int64_t kBlock = kBf16Block;  // output rows and columns of one step: 2 x 2 accumulator tiles
 
-// Below this many multiply-adds a product stays on one thread. Measured here, two threads against one: 50 vs
-// 28 us at 256 x 128 x 384, 60 vs 64 us at 512 x 128 x 384, 75 vs 106 us at 256 x 128 x 1024.
-constexpr double kMinParallelWork = 1 << 25;
+// Below this many multiply-adds a product stays on one thread. Back to back in a loop, two threads lost to
+// one at 256 x 128 x 384 (50 vs 28 us) and won at 256 x 128 x 1024 (75 vs 106 us); yet in play, where the
+// products come between other kernels, splitting from 2^20 (all of the dynamics model's products) made a
+// frame 248-255 ms against 275 ms from 2^25, and 2^18 258-261 ms.
+constexpr double kMinParallelWork = 1 << 20;
 
 int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
