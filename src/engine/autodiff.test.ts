@@ -2,7 +2,7 @@
 // accumulation, noGrad, broadcast reduction, error messages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { noGrad, reduceToShape } from './autodiff.ts';
+import { noGrad, reduceToShape, withScratchMemory } from './autodiff.ts';
 import { randomTensor as rand, testBackends, withBackend } from './gradcheck.ts';
 import * as op from './ops.ts';
 import { Tensor, assertFinite, parameter, tensor } from './tensor.ts';
@@ -134,4 +134,37 @@ test('shape errors name the op and both shapes', () => {
 test('assertFinite reports NaN and infinities with the caller\'s label', () => {
   assertFinite(tensor([1, 2], [2]), 'ok');
   assert.throws(() => assertFinite(tensor([1, NaN, Infinity], [3]), 'loss at step 7'), /loss at step 7: 2 of 3 values are NaN or infinite/);
+});
+
+test('withScratchMemory: outputs reuse one region scope after scope, nested scopes keep outer values, no graph', () => {
+  const x = parameter(tensor(Float32Array.from({ length: 1000 }, (_, i) => i / 7), [10, 100]));
+  const expected = op.mul(x, 2).data.slice();
+  const where = () => withScratchMemory(() => {
+    const y = op.mul(x, 2);
+    assert.deepEqual(y.data, expected);
+    assert.equal(y.node, null, 'nothing is recorded');
+    return { buffer: y.data.buffer, offset: y.data.byteOffset };
+  });
+  const first = where();
+  const second = where();
+  assert.equal(second.buffer, first.buffer);
+  assert.equal(second.offset, first.offset, 'the second scope reuses the memory the first released');
+
+  withScratchMemory(() => {
+    const outer = op.add(x, 1);
+    const kept = outer.data.slice();
+    for (let i = 0; i < 3; i++) withScratchMemory(() => void op.mul(x, -5));
+    assert.deepEqual(outer.data, kept, 'inner scopes never write over the outer scope\'s tensors');
+    // More than the slab holds: it grows, and tensors in the old slab stay intact.
+    const big = op.expand(op.reshape(x, [1, 10, 100]), [5000, 10, 100]);
+    assert.equal(big.data[big.size - 1], x.data[999]);
+    assert.deepEqual(outer.data, kept);
+  });
+});
+
+test('withScratchMemory refuses to return a tensor that lives in scratch memory', () => {
+  const x = tensor([1, 2, 3], [3]);
+  assert.throws(() => withScratchMemory(() => op.add(x, x)), /withScratchMemory: the result lives in scratch memory/);
+  const copied = withScratchMemory(() => tensor(op.add(x, x).data.slice(), [3]));
+  assert.deepEqual([...copied.data], [2, 4, 6]);
 });

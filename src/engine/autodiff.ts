@@ -10,7 +10,7 @@ import { backend } from './backend.ts';
 import type { AttentionParams, BinaryOp, UnaryOp } from './kernels.ts';
 import { contiguousStrides, formatShape, sameShape, sizeOf } from './shape.ts';
 import { stridedCopy } from './strided-copy.ts';
-import { Tensor, uninitialized } from './tensor.ts';
+import { Tensor, inScratchArena, uninitialized, withScratchArena } from './tensor.ts';
 
 export interface PrimitiveParams {
   unary: { params: { op: UnaryOp; scalar: number }; saved: null };
@@ -72,6 +72,15 @@ export function noGrad<T>(fn: () => T): T {
   } finally {
     recording = previous;
   }
+}
+
+// noGrad with op outputs in scratch memory (tensor.ts): for inference steps run many times, such as one
+// MaskGIT step. Nothing fn computes may be kept after it returns: copy out what is needed (a KV cache
+// copies keys and values into its own buffers). A tensor returned from fn is refused.
+export function withScratchMemory<T>(fn: () => T): T {
+  const result = noGrad(() => withScratchArena(fn));
+  if (result instanceof Tensor && inScratchArena(result)) throw new Error('withScratchMemory: the result lives in scratch memory that is reused next; copy it out inside fn');
+  return result;
 }
 
 // Whether ops record a graph now (false inside noGrad).

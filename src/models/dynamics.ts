@@ -12,7 +12,7 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, K codes (the tokenizer's vocabulary; id K
 // is the mask token), Dz latent action width.
-import { Embedding, LayerNorm, Linear, Module, add, concat, crossEntropy, gelu, isRecording, linear, parameter, reshape, slice, stopGradient, zeros } from '../engine/index.ts';
+import { Embedding, LayerNorm, Linear, Module, add, concat, crossEntropy, gelu, isRecording, linear, parameter, reshape, slice, stopGradient, tensor, zeros } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, type ModelConfig } from './config.ts';
 import { KVCache, PositionEmbedding, STTransformer } from './st-transformer.ts';
@@ -79,11 +79,15 @@ export class DynamicsModel extends Module {
 
   // (K, D): token_embed's rows but the mask token's, MaskGIT's tied output layer. Without a graph
   // (inference) one copy serves until the embedding changes, so it is not copied (and packed for bf16,
-  // engine/precision.ts) at every MaskGIT step.
+  // engine/precision.ts) at every MaskGIT step. The copy is a plain array: an op's output could live in
+  // scratch memory (withScratchMemory) that the next step reuses.
   private codeEmbeddings(): Tensor {
     const weight = this.token_embed.weight;
     if (isRecording()) return slice(weight, 0, 0, this.maskToken);
-    if (this.codesCopy?.version !== weight.version) this.codesCopy = { version: weight.version, codes: slice(weight, 0, 0, this.maskToken) };
+    if (this.codesCopy?.version !== weight.version) {
+      const width = weight.shape[1];
+      this.codesCopy = { version: weight.version, codes: tensor(weight.data.slice(0, this.maskToken * width), [this.maskToken, width]) };
+    }
     return this.codesCopy.codes;
   }
 

@@ -11,10 +11,11 @@
 // that left the window and on its position. Sliding by half the window rebuilds 8 frames every 8 frames
 // instead of 15 every frame. The result equals the uncached forward pass over the window (sample.test.ts).
 // The window is a function of the frame count alone, and the cache is always filled one frame at a time,
-// so a frame made after an undo (truncate) is bit for bit the frame made live.
+// so a frame made after an undo (truncate) is bit for bit the frame made live. Each MaskGIT step and each
+// cache write runs in scratch memory (engine withScratchMemory): the cache copies what it keeps.
 //
 // Dimension keys: B batch, F frames held, N tokens per frame, K codes (id K: mask token), Dz action width.
-import { div, noGrad, reshape, slice, softmax } from '../engine/index.ts';
+import { div, noGrad, reshape, slice, softmax, withScratchMemory } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, windowSlide } from './config.ts';
 import type { DynamicsModel } from './dynamics.ts';
@@ -104,21 +105,24 @@ export class FrameGenerator {
     const maskId = this.dynamics.maskToken;
     const frame = new Int32Array(batch * tokens).fill(maskId);
     for (let step = 0; step < steps; step++) {
-      const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
-      const probabilities = noGrad(() => softmax(temperature > 0 ? div(logits, temperature) : logits)).data;
-      const keepMasked = maskedAfterStep(tokens, step, steps);
-      for (let b = 0; b < batch; b++) {
-        const drawn: { n: number; id: number; confidence: number }[] = [];
-        for (let n = 0; n < tokens; n++) {
-          const at = b * tokens + n;
-          if (frame[at] !== maskId) continue;
-          const row = probabilities.subarray(at * maskId, (at + 1) * maskId);
-          const id = temperature > 0 ? rng.categorical(row) : argmax(row);
-          drawn.push({ n, id, confidence: row[id] }); // MaskGIT keeps the tokens it drew with the highest probability
+      // Each step's tensors die with it; only `frame` (its tokens) carries over.
+      withScratchMemory(() => {
+        const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
+        const probabilities = softmax(temperature > 0 ? div(logits, temperature) : logits).data;
+        const keepMasked = maskedAfterStep(tokens, step, steps);
+        for (let b = 0; b < batch; b++) {
+          const drawn: { n: number; id: number; confidence: number }[] = [];
+          for (let n = 0; n < tokens; n++) {
+            const at = b * tokens + n;
+            if (frame[at] !== maskId) continue;
+            const row = probabilities.subarray(at * maskId, (at + 1) * maskId);
+            const id = temperature > 0 ? rng.categorical(row) : argmax(row);
+            drawn.push({ n, id, confidence: row[id] }); // MaskGIT keeps the tokens it drew with the highest probability
+          }
+          drawn.sort((p, q) => q.confidence - p.confidence || p.n - q.n);
+          for (const { n, id } of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[b * tokens + n] = id;
         }
-        drawn.sort((p, q) => q.confidence - p.confidence || p.n - q.n);
-        for (const { n, id } of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[b * tokens + n] = id;
-      }
+      });
     }
     return frame;
   }
@@ -126,7 +130,7 @@ export class FrameGenerator {
   // Appends a frame (B, N) made under `action` (B, Dz), extending the cache by its keys and values.
   commit(frame: Int32Array, action: Tensor): void {
     this.makeRoom();
-    noGrad(() => {
+    withScratchMemory(() => {
       const x = this.dynamics.embed(frame, [this.batch, 1, this.tokens], this.asFrameAction(action), this.length - this.windowStart);
       this.dynamics.transformer.forward(x, this.cache, true);
     });
@@ -164,12 +168,12 @@ export class FrameGenerator {
     this.windowStart = start;
     this.cache = this.dynamics.newCache();
     const { batch, tokens } = this;
-    noGrad(() => {
-      for (let t = start; t < this.length; t++) {
-        const action = t === start ? null : reshape(this.actions[t] as Tensor, [batch, 1, -1]); // (B, 1, Dz)
+    for (let t = start; t < this.length; t++) {
+      const action = t === start ? null : reshape(this.actions[t] as Tensor, [batch, 1, -1]); // (B, 1, Dz)
+      withScratchMemory(() => {
         this.dynamics.transformer.forward(this.dynamics.embed(this.frames[t], [batch, 1, tokens], action, t - start), this.cache, true);
-      }
-    });
+      });
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 // t is decoded together with the frames since the start of its window (counted from the prompt), as
 // `genie eval` decodes rollouts. The decoder's KV cache holds those frames, so each costs only its own
 // tokens; it is filled one frame at a time, so a frame decodes to the same pixels live and after an undo.
-import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision } from '../engine/index.ts';
+import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision, withScratchMemory } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { LoadedWorld } from '../world/world-folder.ts';
@@ -53,9 +53,11 @@ export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32')
       const decodeFrame = (index: number, next?: Int32Array): Frame => {
         const start = Math.floor(index / chunk) * chunk;
         if (decoder.start !== start || decoder.cache.frames > index - start) decoder = { start, cache: tokenizer.newDecoderCache(chunk) };
-        const decodeOne = (ids: Int32Array, commit: boolean) => infer(() => tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit));
+        // Pixels are copied out of the decoder's scratch memory (engine withScratchMemory) into the frame.
+        const decodeOne = (ids: Int32Array, commit: boolean) =>
+          withScratchMemory(() => withPrecision(precision, () => asFrame(tokenizer.decode(ids, [1, 1, tokens], decoder.cache, commit))));
         for (let t = start + decoder.cache.frames; t < index; t++) decodeOne(generator.frame(t), true);
-        return asFrame(decodeOne(next ?? generator.frame(index), next === undefined));
+        return decodeOne(next ?? generator.frame(index), next === undefined);
       };
       const maskgit = (options: SampleOptions) => ({ steps: options.maskgitSteps, temperature: options.temperature, rng: new Rng(options.seed) });
       const checkAction = (action: number) => {
