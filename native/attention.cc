@@ -95,6 +95,26 @@ void requireSeparate(const Args& args, const char* outName, const FloatSpan& out
   }
 }
 
+// The arguments (p, q, k, v, out) that both forward kernels start with.
+struct Forward {
+  Layout a;
+  FloatSpan q, k, v, out;
+};
+
+Forward readForward(const Args& args) {
+  return {readParams(args, args.object(0, "p")), args.floats(1, "q"), args.floats(2, "k"), args.floats(3, "v"), args.floats(4, "out")};
+}
+
+// The views of a forward call (when it has work), and an output apart from its inputs.
+void checkForward(const Args& args, const Forward& f) {
+  const Layout& a = f.a;
+  checkView(args, "q", f.q, a, "q", a.q, a.lq, false);
+  checkView(args, "k", f.k, a, "k", a.k, a.lk, false);
+  checkView(args, "v", f.v, a, "v", a.v, a.lk, false);
+  checkView(args, "out", f.out, a, "o", a.o, a.lq, true);
+  for (auto [name, input] : {std::pair{"q", f.q}, {"k", f.k}, {"v", f.v}}) requireSeparate(args, "out", f.out, name, input);
+}
+
 // Pointers to one (group, head) pair's slices.
 struct Pair {
   int64_t qBase, kBase, vBase, oBase, lseBase;
@@ -128,22 +148,13 @@ void scores(const Layout& a, const float* q, const float* k, const Pair& at, int
 
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Args args(info, "attention");
-  const Layout a = readParams(args, args.object(0, "p"));
-  FloatSpan q = args.floats(1, "q");
-  FloatSpan k = args.floats(2, "k");
-  FloatSpan v = args.floats(3, "v");
-  FloatSpan out = args.floats(4, "out");
+  const Forward f = readForward(args);
+  const auto& [a, q, k, v, out] = f;
   FloatSpan lse = args.floats(5, "lse");
   args.requireLength("lse", lse.length, a.pairs() * a.lq);
   if (a.pairs() * a.lq == 0) return info.Env().Undefined();
-  checkView(args, "q", q, a, "q", a.q, a.lq, false);
-  checkView(args, "k", k, a, "k", a.k, a.lk, false);
-  checkView(args, "v", v, a, "v", a.v, a.lk, false);
-  checkView(args, "out", out, a, "o", a.o, a.lq, true);
-  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) {
-    requireSeparate(args, "out", out, name, input);
-    requireSeparate(args, "lse", lse, name, input);
-  }
+  checkForward(args, f);
+  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) requireSeparate(args, "lse", lse, name, input);
   requireSeparate(args, "out", out, "lse", lse);
 
   const int workers = workersFor(a);
@@ -173,17 +184,10 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 // pair, K and V are packed once; queries go in blocks of 32 rows. No lse: nothing runs backward.
 Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
   Args args(info, "attentionBf16");
-  const Layout a = readParams(args, args.object(0, "p"));
-  FloatSpan q = args.floats(1, "q");
-  FloatSpan k = args.floats(2, "k");
-  FloatSpan v = args.floats(3, "v");
-  FloatSpan out = args.floats(4, "out");
+  const Forward f = readForward(args);
+  const auto& [a, q, k, v, out] = f;
   if (a.pairs() * a.lq == 0) return info.Env().Undefined();
-  checkView(args, "q", q, a, "q", a.q, a.lq, false);
-  checkView(args, "k", k, a, "k", a.k, a.lk, false);
-  checkView(args, "v", v, a, "v", a.v, a.lk, false);
-  checkView(args, "out", out, a, "o", a.o, a.lq, true);
-  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) requireSeparate(args, "out", out, name, input);
+  checkForward(args, f);
   requireAmx(args);
 #ifdef GENIE_AMX
   const int workers = workersFor(a);
