@@ -16,6 +16,10 @@
 #include "thread-pool.h"
 #include "vector-math.h"
 
+#ifdef GENIE_AMX
+#include <immintrin.h>
+#endif
+
 namespace genie {
 
 namespace {
@@ -94,6 +98,43 @@ void requireSeparate(const Args& args, const char* outName, const FloatSpan& out
     args.fail(std::string(outName) + " shares memory with " + inName + "; outputs must be separate buffers");
   }
 }
+
+#ifdef GENIE_AMX
+// e^x for x <= 0 (a score minus its row's maximum) to ~1e-5 relative: the probabilities are rounded to
+// bf16 (2^-9) next. 2^(x log2 e): the fraction's power by its degree-5 Taylor polynomial, the integer part by
+// scalef; NaN stays NaN (max keeps its second operand when one is NaN).
+inline __m512 expNonPositive(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-100.0f), x);
+  const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504f));
+  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);  // in [-0.5, 0.5]
+  __m512 p = _mm512_set1_ps(1.3333558e-3f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(p, n);
+}
+
+// Softmax of row[0:visible] (scores, overwritten) rounded to bf16 into dst, zero-padded to `length`: one
+// pass for the maximum, one for the exponentials and their sum (16 float lanes, a fixed order).
+void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
+  if (visible == 0) {
+    std::fill(dst, dst + length, uint16_t{0});
+    return;
+  }
+  const __m512 peak = _mm512_set1_ps(maxFloat(row, visible));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < visible; j += 16) {
+    const __mmask16 lanes = visible - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (visible - j)) - 1);
+    const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
+    _mm512_mask_storeu_ps(row + j, lanes, e);
+    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
+  }
+  bf16RoundRow(row, visible, 1.0f / _mm512_reduce_add_ps(sum), dst, length);
+}
+#endif
 
 // The arguments (p, q, k, v, out) that both forward kernels start with.
 struct Forward {
@@ -211,14 +252,9 @@ Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
       const int64_t visibleMost = visibleKeys(a, first + count - 1);
       bf16RoundRows(q.data + at.qBase + first * a.q.row, count, a.headDim, a.q.row, a.scale, queries, queryLength);
       bf16MultiplyBlock(queries, queryLength, keys, visibleMost, a.headDim, count, nullptr, rows, keysLength);
-      // Softmax, normalised while rounding to bf16; rows past `count` stay zero.
+      // Rows past `count` stay zero.
       for (int64_t r = 0; r < kBf16Block; r++) {
-        float* row = rows + r * keysLength;
-        const int64_t visible = r < count ? visibleKeys(a, first + r) : 0;
-        const float peak = visible ? maxFloat(row, visible) : 0.0f;
-        for (int64_t j = 0; j < visible; j++) row[j] = fastExp(row[j] - peak);
-        const float total = visible ? static_cast<float>(sumDouble(row, visible)) : 1.0f;
-        bf16RoundRow(row, visible, 1.0f / total, probs + r * keysLength, keysLength);
+        softmaxToBf16(rows + r * keysLength, r < count ? visibleKeys(a, first + r) : 0, probs + r * keysLength, keysLength);
       }
       bf16MultiplyBlock(probs, keysLength, values, a.headDim, a.lk, count, nullptr, out.data + at.oBase + first * a.o.row, a.o.row);
     }
