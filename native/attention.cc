@@ -102,11 +102,14 @@ void requireSeparate(const Args& args, const char* outName, const FloatSpan& out
 #ifdef GENIE_AMX
 // e^x for x <= 0 (a score minus its row's maximum) to ~1e-5 relative: the probabilities are rounded to
 // bf16 (2^-9) next. 2^(x log2 e): the fraction's power by its degree-5 Taylor polynomial, the integer part by
-// scalef; NaN stays NaN (max keeps its second operand when one is NaN).
+// scalef; NaN stays NaN (max keeps its second operand when one is NaN). The masked forms with a full mask
+// compute the same as the plain ones, which GCC 12 flags with false "may be used uninitialized" warnings.
+constexpr __mmask16 kAllLanes = 0xffff;
+
 inline __m512 expNonPositive(__m512 x) {
-  x = _mm512_max_ps(_mm512_set1_ps(-100.0f), x);
+  x = _mm512_maskz_max_ps(kAllLanes, _mm512_set1_ps(-100.0f), x);
   const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504f));
-  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 n = _mm512_maskz_roundscale_ps(kAllLanes, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 f = _mm512_sub_ps(t, n);  // in [-0.5, 0.5]
   __m512 p = _mm512_set1_ps(1.3333558e-3f);
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
@@ -114,7 +117,7 @@ inline __m512 expNonPositive(__m512 x) {
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
+  return _mm512_maskz_scalef_ps(kAllLanes, p, n);
 }
 
 // Softmax of row[0:visible] (scores, overwritten) rounded to bf16 into dst, zero-padded to `length`: one
@@ -127,12 +130,16 @@ void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
   const __m512 peak = _mm512_set1_ps(maxFloat(row, visible));
   __m512 sum = _mm512_setzero_ps();
   for (int64_t j = 0; j < visible; j += 16) {
-    const __mmask16 lanes = visible - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (visible - j)) - 1);
+    const __mmask16 lanes = visible - j >= 16 ? kAllLanes : static_cast<__mmask16>((1u << (visible - j)) - 1);
     const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
     _mm512_mask_storeu_ps(row + j, lanes, e);
     sum = _mm512_mask_add_ps(sum, lanes, sum, e);
   }
-  bf16RoundRow(row, visible, 1.0f / _mm512_reduce_add_ps(sum), dst, length);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0.0f;
+  for (float lane : lanes) total += lane;
+  bf16RoundRow(row, visible, 1.0f / total, dst, length);
 }
 #endif
 
@@ -190,7 +197,8 @@ void scores(const Layout& a, const float* q, const float* k, const Pair& at, int
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Args args(info, "attention");
   const Forward f = readForward(args);
-  const auto& [a, q, k, v, out] = f;
+  const Layout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
+  const FloatSpan &q = f.q, &k = f.k, &v = f.v, &out = f.out;
   FloatSpan lse = args.floats(5, "lse");
   args.requireLength("lse", lse.length, a.pairs() * a.lq);
   if (a.pairs() * a.lq == 0) return info.Env().Undefined();
@@ -226,7 +234,8 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
   Args args(info, "attentionBf16");
   const Forward f = readForward(args);
-  const auto& [a, q, k, v, out] = f;
+  const Layout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
+  const FloatSpan &q = f.q, &k = f.k, &v = f.v, &out = f.out;
   if (a.pairs() * a.lq == 0) return info.Env().Undefined();
   checkForward(args, f);
   requireAmx(args);
