@@ -4,8 +4,8 @@
 // took 15-35 ms with OpenBLAS threads plus this pool, 13 ms with this pool alone, 29 ms on one thread; a
 // lone 1024^3 sgemm is only ~14% faster on OpenBLAS's threads (6.3 vs 7.3 ms). So OpenBLAS runs
 // single-threaded (gemm.cc splits products into blocks over this pool) and this pool is the only source of
-// threads. Its workers poll for 50 us after a loop, because kernels arrive back to back during a training
-// step, and then block on a condition variable, so an idle process leaves the cores to others.
+// threads. Its workers poll for 300 us after a loop, because kernels arrive back to back during a training
+// step or a MaskGIT step, and then block on a condition variable, so an idle process leaves the cores to others.
 #include "thread-pool.h"
 
 #include <sched.h>
@@ -117,9 +117,12 @@ class Pool {
   }
 
   // Polls for a new job for a short while before blocking (measured: this halves the cost of the
-  // back-to-back small kernels of a training step; 50 us is far below anything another process notices).
+  // back-to-back small kernels of a training step). 300 us rather than 50: at play time the JavaScript and
+  // one-thread kernels between two parallel kernels often take longer than 50 us, and waking a blocked
+  // worker costs ~15 us; a frame of the shipped world took 203-223 ms polling 300 us, 232-234 ms polling
+  // 50 us. 300 us is still far below anything another process notices.
   void spinForWork(uint64_t seen) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
     while (published_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) {
       __builtin_ia32_pause();
     }
