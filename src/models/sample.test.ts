@@ -86,6 +86,31 @@ test('generation is reproducible from a seed, and truncating replays the same fr
   }
 });
 
+test('at the default slide (half the window) no frame pays for sliding: the next window fills as frames arrive', () => {
+  for (const windowSlide of [1, 2, 3]) {
+    const model = new DynamicsModel({ ...tiny, dynamics: { ...tiny.dynamics, windowSlide } }, new Rng(0));
+    let passes = 0;
+    const forward = model.transformer.forward.bind(model.transformer);
+    model.transformer.forward = (...args) => {
+      passes++;
+      return forward(...args);
+    };
+    const generator = new FrameGenerator(model, 1);
+    generator.begin(Int32Array.from({ length: N }, (_, i) => i), 1);
+    const perStep: number[] = [];
+    for (let frame = 1; frame < 14; frame++) {
+      passes = 0;
+      generator.step(randomAction(1, frame), { steps: 3, temperature: 1, rng: new Rng(frame) });
+      perStep.push(passes);
+    }
+    // 3 MaskGIT steps, then the frame joins its window and, when it will be in the next one, that one too.
+    // A slide opens the window after the next, which already shares 4 - 2 x slide frames (none from half
+    // the window on); before, a slide recomputed 4 - slide frames at once.
+    const most = 3 + 2 + Math.max(0, 4 - 2 * windowSlide);
+    assert.ok(perStep.every((p) => p >= 4 && p <= most), `windowSlide ${windowSlide}: passes per frame ${perStep.join(', ')}`);
+  }
+});
+
 test('MaskGIT decoding of a trained toy world produces the frame the action implies', () => {
   const V = 8;
   const config = { ...tiny, tokenizer: { ...tiny.tokenizer, quantizer: { ...tiny.tokenizer.quantizer, codes: V } } };
