@@ -29,13 +29,13 @@ test('the window slides by windowSlide frames (default half the window) once ful
   assert.deepEqual(starts(3), [0, 0, 0, 0, 3, 3, 3, 6, 6, 6, 9]);
 });
 
-for (const windowSlide of [1, 2]) test(`KV-cached next-frame logits equal the full forward pass over the window, also after it slides (windowSlide ${windowSlide})`, () => {
+for (const [windowSlide, fillAhead] of [[1, true], [2, true], [2, false]] as const) test(`KV-cached next-frame logits equal the full forward pass over the window, also after it slides (windowSlide ${windowSlide}, fillAhead ${fillAhead})`, () => {
   const model = new DynamicsModel({ ...tiny, dynamics: { ...tiny.dynamics, windowSlide } }, new Rng(0));
   const B = 2;
   const rng = new Rng(1);
   const prompt = Int32Array.from({ length: B * 2 * N }, () => rng.int(K));
   const promptActions = reshape(randomAction(B, 2), [B, 1, Dz]);
-  const generator = new FrameGenerator(model, B);
+  const generator = new FrameGenerator(model, B, fillAhead);
   generator.begin(prompt, 2, promptActions);
   const actions: Tensor[] = [randomAction(B, 2)]; // per frame: the action that made it (frame 0: unused)
   actions.push(randomAction(B, 2));
@@ -108,6 +108,7 @@ test('at the default slide (half the window) no frame pays for sliding: the next
     // the window on); before, a slide recomputed 4 - slide frames at once.
     const most = 3 + 2 + Math.max(0, 4 - 2 * windowSlide);
     assert.ok(perStep.every((p) => p >= 4 && p <= most), `windowSlide ${windowSlide}: passes per frame ${perStep.join(', ')}`);
+    assert.ok(perStep.some((p) => p === 5), 'frames also went into the next window');
   }
 });
 

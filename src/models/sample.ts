@@ -41,14 +41,17 @@ export class FrameGenerator {
   private frames: Int32Array[] = []; // tokens of every frame so far, each (B, N)
   private actions: (Tensor | null)[] = []; // latent action that produced each frame, (B, Dz); null for the first
   private window: Window; // the context window frames are made in
-  private next: Window; // the one after it, filled with the frames it shares with this one as they arrive
+  // The one after it, filled with the frames it shares with this one as they arrive; null when the
+  // generator was made without `fillAhead`, which halves the caches' memory but computes a slide's frames
+  // at once (a batch generator that times no single frame, such as eval's, has no use for it).
+  private next: Window | null;
   private readonly slide: number;
 
-  constructor(readonly dynamics: DynamicsModel, readonly batch: number) {
+  constructor(readonly dynamics: DynamicsModel, readonly batch: number, readonly fillAhead = true) {
     this.tokens = tokensPerFrame(dynamics.config.video, dynamics.config.tokenizer.patch);
     this.slide = windowSlide(dynamics.config);
     this.window = { start: 0, cache: dynamics.newCache() };
-    this.next = { start: this.windowFor(this.contextFrames), cache: dynamics.newCache() };
+    this.next = this.openNext(0);
   }
 
   get length(): number {
@@ -56,7 +59,7 @@ export class FrameGenerator {
   }
 
   get cacheBytes(): number {
-    return this.window.cache.bytes + this.next.cache.bytes;
+    return this.window.cache.bytes + (this.next?.cache.bytes ?? 0);
   }
 
   get contextFrames(): number {
@@ -140,7 +143,7 @@ export class FrameGenerator {
     this.actions.push(reshape(action, [this.batch, -1]));
     const t = this.length - 1;
     this.fill(this.window, t);
-    if (t >= this.next.start) this.fill(this.next, t);
+    if (this.next && t >= this.next.start) this.fill(this.next, t);
   }
 
   step(action: Tensor, options: MaskGITOptions): Int32Array {
@@ -169,14 +172,19 @@ export class FrameGenerator {
   private makeRoom(): void {
     const start = this.windowFor(this.length);
     if (start === this.window.start) return;
-    this.window = this.next.start === start ? this.next : this.openWindow(start);
-    this.next = this.openWindow(this.windowFor(start + this.contextFrames));
+    this.window = this.next?.start === start ? this.next : this.openWindow(start);
+    this.next = this.openNext(start);
   }
 
   // Both windows of the frame after the last, computed afresh (a new prompt, an undo).
   private rebuild(start: number): void {
     this.window = this.openWindow(start);
-    this.next = this.openWindow(this.windowFor(start + this.contextFrames));
+    this.next = this.openNext(start);
+  }
+
+  // The window after the one starting at `start`, when filling ahead.
+  private openNext(start: number): Window | null {
+    return this.fillAhead ? this.openWindow(this.windowFor(start + this.contextFrames)) : null;
   }
 
   // A window starting at frame `start`, holding the frames from there to the last.
