@@ -87,7 +87,7 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
     // Tokens of the prompt and, when teacher-forcing, of the true frames after it: (B, 1 + n, N) or (B, 1, N).
     const trueTokens = tokenizer.tokenizeInWindows(asTensor(teacherFrames ? joinFrames([prompt, teacherFrames]) : prompt), chunk);
     const trueFrames = teacherFrames ? 1 + n : 1;
-    const generator = new FrameGenerator(dynamics, B, false); // no fill-ahead cache: no frame is timed alone
+    const generator = new FrameGenerator(dynamics, B);
     generator.begin(framesOfTokens(trueTokens, B, trueFrames, tokens, 0, 1), 1);
     const all = new Int32Array(B * (1 + n) * tokens); // (B, 1 + n, N): the prompt's tokens, then the generated ones
     for (let b = 0; b < B; b++) all.set(trueTokens.subarray(b * trueFrames * tokens, (b * trueFrames + 1) * tokens), b * (1 + n) * tokens);

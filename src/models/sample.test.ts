@@ -75,8 +75,9 @@ test('generation is reproducible from a seed, and truncating replays the same fr
   assert.notDeepEqual(run(7, 1), run(8, 1));
   assert.deepEqual(run(7, 0), run(8, 0), 'temperature 0 takes the most likely code, whatever the seed');
   // Past the window (4 frames, sliding by 2): undoing to any length and stepping again with the same seeds
-  // makes the same frames, bit for bit, whatever the window did in between.
-  const generator = new FrameGenerator(model, 1);
+  // makes the same frames, bit for bit, whatever the window did in between (live, the next window filled
+  // ahead; after an undo, both windows computed afresh).
+  const generator = new FrameGenerator(model, 1, true);
   generator.begin(prompt, 1);
   const play = (from: number, to: number) => [...Array(to - from).keys()].map((i) => generator.step(randomAction(1, from + i), { steps: 4, temperature: 1, rng: new Rng(from + i) }));
   const live = play(1, 10); // frames 1..9
@@ -95,7 +96,7 @@ test('at the default slide (half the window) no frame pays for sliding: the next
       passes++;
       return forward(...args);
     };
-    const generator = new FrameGenerator(model, 1);
+    const generator = new FrameGenerator(model, 1, true);
     generator.begin(Int32Array.from({ length: N }, (_, i) => i), 1);
     const perStep: number[] = [];
     for (let frame = 1; frame < 14; frame++) {

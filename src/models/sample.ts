@@ -9,9 +9,9 @@
 // `video.frames` frames (paper: 16); once full it slides by `windowSlide` frames (config.ts), and the frames
 // it keeps need new keys and values, because every later key depends, through the layers below, on the
 // frames that left the window and on its position. Sliding by half the window recomputes 8 frames every 8
-// frames instead of 15 every frame, and those 8 are computed as they arrive, into a second cache for the
-// next window, so that no frame pays for the slide at once (a frame at 4 MaskGIT steps took 44 ms at the
-// median and 110 ms at p95 when the next window was filled at the slide). A slide shorter than half the
+// frames instead of 15 every frame. For play (`fillAhead`), those 8 are computed as they arrive, into a
+// second cache for the next window, so that no frame pays for the slide at once (a frame at 4 MaskGIT
+// steps took 44 ms at the median and 110 ms at p95 when the next window was filled at the slide). A slide shorter than half the
 // window still computes the frames the window after the next already shares when it opens. The result
 // equals the uncached forward pass over the window (sample.test.ts).
 // The window is a function of the frame count alone, and the cache is always filled one frame at a time,
@@ -41,13 +41,13 @@ export class FrameGenerator {
   private frames: Int32Array[] = []; // tokens of every frame so far, each (B, N)
   private actions: (Tensor | null)[] = []; // latent action that produced each frame, (B, Dz); null for the first
   private window: Window; // the context window frames are made in
-  // The one after it, filled with the frames it shares with this one as they arrive; null when the
-  // generator was made without `fillAhead`, which halves the caches' memory but computes a slide's frames
-  // at once (a batch generator that times no single frame, such as eval's, has no use for it).
+  // With `fillAhead` (interactive play), the window after it, filled with the frames it shares with this
+  // one as they arrive: twice the cache memory, and no frame computes a slide's frames at once. Without
+  // (batch generation, where no single frame is waited for), null.
   private next: Window | null;
   private readonly slide: number;
 
-  constructor(readonly dynamics: DynamicsModel, readonly batch: number, readonly fillAhead = true) {
+  constructor(readonly dynamics: DynamicsModel, readonly batch: number, readonly fillAhead = false) {
     this.tokens = tokensPerFrame(dynamics.config.video, dynamics.config.tokenizer.patch);
     this.slide = windowSlide(dynamics.config);
     this.window = { start: 0, cache: dynamics.newCache() };

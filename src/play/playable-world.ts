@@ -43,7 +43,7 @@ export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32')
     begin(prompt: Frame): Rollout {
       const pixels = Float32Array.from(prompt.rgb, (v) => v / 255);
       const promptTokens = infer(() => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
-      const generator = new FrameGenerator(dynamics, 1);
+      const generator = new FrameGenerator(dynamics, 1, true); // fill ahead: no frame pays for a window slide
       infer(() => generator.begin(promptTokens, 1));
       const frames: Frame[] = [prompt]; // the prompt is shown as given, not as the tokenizer sees it
 
