@@ -44,6 +44,13 @@ struct Job {
   std::atomic<int> joined{0};  // workers inside runChunks; changed under Pool::mutex_, read by the caller's spin
 };
 
+// Spins (with the pause hint) while `waiting()` holds, for at most `micros` microseconds.
+template <class Waiting>
+void pollWhile(int micros, Waiting waiting) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  while (waiting() && std::chrono::steady_clock::now() < until) __builtin_ia32_pause();
+}
+
 void runChunks(Job& job) {
   insideLoop = true;
   for (;;) {
@@ -93,8 +100,7 @@ class Pool {
     std::unique_lock<std::mutex> lock(mutex_);
     current_ = nullptr;
     lock.unlock();
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
-    while (job.joined.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) __builtin_ia32_pause();
+    pollWhile(20, [&] { return job.joined.load(std::memory_order_acquire) > 0; });
     lock.lock();
     done_.wait(lock, [&] { return job.joined == 0; });
     return true;
@@ -128,10 +134,7 @@ class Pool {
   // worker costs ~15 us; a frame of the shipped world took 203-223 ms polling 300 us, 232-234 ms polling
   // 50 us. 300 us is still far below anything another process notices.
   void spinForWork(uint64_t seen) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
-    while (published_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) {
-      __builtin_ia32_pause();
-    }
+    pollWhile(300, [&] { return published_.load(std::memory_order_acquire) == seen; });
   }
 
   const int threads_;
