@@ -21,9 +21,17 @@ export function withPrecision<T>(precision: Precision, fn: () => T): T {
   }
 }
 
+// Whether a backend has bf16 kernels, asked once per backend (ops ask it on every linear and attention).
+const availability = new WeakMap<Kernels, boolean>();
+function hasBf16(kernels: Kernels): boolean {
+  let available = availability.get(kernels);
+  if (available === undefined) availability.set(kernels, (available = kernels.bf16Available?.() ?? false));
+  return available;
+}
+
 // Whether this machine can compute in bf16 (the native backend on a CPU with AMX tiles).
 export function bf16Supported(): boolean {
-  return backend().bf16Available?.() ?? false;
+  return hasBf16(backend());
 }
 
 // A command's --precision: 'auto' is bf16 where supported; asking for bf16 where it is not is an error.
@@ -39,7 +47,7 @@ export function choosePrecision(requested: Precision | 'auto'): Precision {
 export function bf16Backend(): Required<Kernels> | null {
   if (depth === 0 || isRecording()) return null;
   const kernels = backend();
-  return kernels.bf16Available?.() ? (kernels as Required<Kernels>) : null;
+  return hasBf16(kernels) ? (kernels as Required<Kernels>) : null;
 }
 
 // A weight's packed bf16 copy, made on first use and remade after the weight changes (Tensor.version).

@@ -3,6 +3,7 @@
 // parameter by parameter; model-size.test.ts checks it against constructed models.
 import { headDim, mlpWidth, tokensPerFrame, windowSlide as windowSlideOf } from './config.ts';
 import type { ModelConfig, STTransformerConfig } from './config.ts';
+import { shiftGrid } from './motion.ts';
 
 const linear = (inputs: number, outputs: number) => inputs * outputs + outputs; // weight + bias
 const layerNorm = (width: number) => 2 * width;
@@ -57,7 +58,7 @@ export function latentActionParameters(config: ModelConfig): ComponentSize {
   const { patch, encoder, decoder, quantizer, motion } = config.lam;
   const pixels = patch * patch * config.video.channels;
   const tokens = tokensPerFrame(config.video, patch);
-  const shifts = motion ? (2 * motion.maxShiftX + 1) * (2 * motion.maxShiftY + 1) : 0;
+  const shifts = motion ? shiftGrid(motion.maxShiftX, motion.maxShiftY).length : 0;
   return component({
     encoder:
       linear(pixels, encoder.width) +

@@ -36,11 +36,15 @@ function clampedIndex(size: number, offsets: readonly number[]): Int32Array[] {
   return offsets.map((d) => Int32Array.from({ length: size }, (_, i) => Math.min(size - 1, Math.max(0, i + d))));
 }
 
+// Per shift, the source rows and columns of a frame of `shape`.
+function shiftedSources(shape: FrameShape, shifts: readonly Shift[]): { rows: Int32Array[]; cols: Int32Array[] } {
+  return { rows: clampedIndex(shape.height, shifts.map((s) => s.dy)), cols: clampedIndex(shape.width, shifts.map((s) => s.dx)) };
+}
+
 // pixels (F, H, W, C) -> (F, N, K, P*P*C): each patch of each frame as it reads after each shift.
 export function shiftedPatches(pixels: Float32Array, shape: FrameShape, patch: number, shifts: readonly Shift[]): Float32Array {
   const { frames, height, width, channels } = shape;
-  const rows = clampedIndex(height, shifts.map((s) => s.dy));
-  const cols = clampedIndex(width, shifts.map((s) => s.dx));
+  const { rows, cols } = shiftedSources(shape, shifts);
   const out = new Float32Array(frames * height * width * channels * shifts.length);
   let o = 0;
   for (let f = 0; f < frames; f++) {
@@ -73,8 +77,7 @@ const COST_FLOOR = 1e-4; // keeps log finite where a shift matches exactly
 export function costVolume(pixels: Float32Array, shape: FrameShape, time: number, patch: number, shifts: readonly Shift[]): Float32Array {
   const { frames, height, width, channels } = shape;
   if (frames % time !== 0) throw new Error(`costVolume: ${frames} frames are not whole clips of ${time}`);
-  const rows = clampedIndex(height, shifts.map((s) => s.dy));
-  const cols = clampedIndex(width, shifts.map((s) => s.dx));
+  const { rows, cols } = shiftedSources(shape, shifts);
   const frameSize = height * width * channels;
   const tokens = (height / patch) * (width / patch);
   const count = shifts.length;
