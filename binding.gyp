@@ -21,6 +21,7 @@
         "native/index-ops.cc",
         "native/attention.cc",
         "native/bf16.cc",
+        "native/st-block.cc",
         "native/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

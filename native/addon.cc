@@ -12,6 +12,7 @@
 #include "optim.h"
 #include "reduce.h"
 #include "softmax-norm.h"
+#include "st-block.h"
 #include "thread-pool.h"
 
 namespace genie {
@@ -69,6 +70,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"bf16Pack", Bf16Pack},
       {"bf16Linear", Bf16Linear},
       {"attentionBf16", AttentionBf16},
+      {"stBlockBf16", StBlockBf16},
       {"adamw", Adamw},
       {"axpby", Axpby},
       {"sumSquares", SumSquares},

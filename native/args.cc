@@ -26,6 +26,7 @@ std::string describe(const Napi::Value& value) {
       case napi_float32_array: return "a Float32Array";
       case napi_int32_array: return "an Int32Array";
       case napi_float64_array: return "a Float64Array";
+      case napi_uint16_array: return "a Uint16Array";
       default: return "a typed array of another type";
     }
   }
@@ -48,14 +49,23 @@ Napi::Value Args::at(size_t index, const char* name) const {
   return info_[index];
 }
 
-FloatSpan Args::floats(size_t index, const char* name) const {
-  Napi::Value value = at(index, name);
+FloatSpan Args::toFloats(const Napi::Value& value, const std::string& what) const {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    failType(std::string(name) + " must be a Float32Array, got " + describe(value));
+    failType(what + " must be a Float32Array, got " + describe(value));
   }
   auto array = value.As<Napi::Float32Array>();
   return {array.Data(), static_cast<int64_t>(array.ElementLength())};
 }
+
+Uint16Span Args::toUint16s(const Napi::Value& value, const std::string& what) const {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+    failType(what + " must be a Uint16Array, got " + describe(value));
+  }
+  auto array = value.As<Napi::Uint16Array>();
+  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
+}
+
+FloatSpan Args::floats(size_t index, const char* name) const { return toFloats(at(index, name), name); }
 
 FloatSpan Args::optionalFloats(size_t index, const char* name) const {
   Napi::Value value = at(index, name);
@@ -71,6 +81,8 @@ IntSpan Args::ints(size_t index, const char* name) const {
   auto array = value.As<Napi::Int32Array>();
   return {array.Data(), static_cast<int64_t>(array.ElementLength())};
 }
+
+Uint16Span Args::uint16s(size_t index, const char* name) const { return toUint16s(at(index, name), name); }
 
 std::string Args::string(size_t index, const char* name) const {
   Napi::Value value = at(index, name);
@@ -148,6 +160,16 @@ Napi::Object Args::objectField(const Napi::Object& object, const char* objectNam
   Napi::Value value = object.Get(field);
   if (!value.IsObject()) failType(std::string(objectName) + "." + field + " must be an object, got " + describe(value));
   return value.As<Napi::Object>();
+}
+
+FloatSpan Args::floatsField(const Napi::Object& object, const char* objectName, const char* field, bool optional) const {
+  Napi::Value value = object.Get(field);
+  if (optional && (value.IsNull() || value.IsUndefined())) return {};
+  return toFloats(value, std::string(objectName) + "." + field);
+}
+
+Uint16Span Args::uint16sField(const Napi::Object& object, const char* objectName, const char* field) const {
+  return toUint16s(object.Get(field), std::string(objectName) + "." + field);
 }
 
 void Args::requireLength(const char* name, int64_t length, int64_t expected) const {

@@ -23,6 +23,11 @@ struct IntSpan {
   int64_t length = 0;
 };
 
+struct Uint16Span {
+  uint16_t* data = nullptr;
+  int64_t length = 0;
+};
+
 // One kernel call's arguments. Errors are thrown as JS exceptions whose message starts with the kernel
 // name, e.g. "gemm: p.lda (3) must be >= 4, the row length of A".
 class Args {
@@ -36,6 +41,7 @@ class Args {
   // A Float32Array or null (optional affine weights); null gives {nullptr, 0}.
   FloatSpan optionalFloats(size_t index, const char* name) const;
   IntSpan ints(size_t index, const char* name) const;
+  Uint16Span uint16s(size_t index, const char* name) const;
   std::string string(size_t index, const char* name) const;
   double number(size_t index, const char* name) const;
   bool boolean(size_t index, const char* name) const;
@@ -53,6 +59,9 @@ class Args {
   double numberField(const Napi::Object& object, const char* objectName, const char* field) const;
   bool booleanField(const Napi::Object& object, const char* objectName, const char* field) const;
   Napi::Object objectField(const Napi::Object& object, const char* objectName, const char* field) const;
+  // Typed arrays inside a parameter object; an optional field may be null ({nullptr, 0}).
+  FloatSpan floatsField(const Napi::Object& object, const char* objectName, const char* field, bool optional = false) const;
+  Uint16Span uint16sField(const Napi::Object& object, const char* objectName, const char* field) const;
 
   void requireLength(const char* name, int64_t length, int64_t expected) const;
   void requireAtLeast(const char* name, int64_t length, int64_t needed, const std::string& why) const;
@@ -63,6 +72,8 @@ class Args {
 
  private:
   Napi::Value at(size_t index, const char* name) const;
+  FloatSpan toFloats(const Napi::Value& value, const std::string& what) const;
+  Uint16Span toUint16s(const Napi::Value& value, const std::string& what) const;
   int64_t toInteger(const Napi::Value& value, const std::string& what, bool nonNegative) const;
 
   const Napi::CallbackInfo& info_;

@@ -28,28 +28,14 @@ constexpr int64_t kQueryBlock = 64;
 // Below this many multiply-adds in total the kernel stays on one thread.
 constexpr int64_t kMinParallelWork = 1 << 18;
 
-struct Strides {
-  int64_t g1, g2, row;
-};
-
-struct Layout {
-  int64_t g1, g2, lq, lk, heads, headDim;
-  bool causal;
-  float scale;
-  Strides q, k, v, o;
-
-  int64_t pairs() const { return g1 * g2 * heads; }
-  int64_t width() const { return heads * headDim; }
-};
-
-Strides readStrides(const Args& args, const Napi::Object& p, const char* name) {
+AttentionStrides readStrides(const Args& args, const Napi::Object& p, const char* name) {
   Napi::Object s = args.objectField(p, "p", name);
   std::string prefix = std::string("p.") + name;
   return {args.sizeField(s, prefix.c_str(), "g1"), args.sizeField(s, prefix.c_str(), "g2"), args.sizeField(s, prefix.c_str(), "row")};
 }
 
-Layout readParams(const Args& args, const Napi::Object& p) {
-  Layout a;
+AttentionLayout readParams(const Args& args, const Napi::Object& p) {
+  AttentionLayout a;
   a.g1 = args.sizeField(p, "p", "g1");
   a.g2 = args.sizeField(p, "p", "g2");
   a.lq = args.sizeField(p, "p", "lq");
@@ -76,12 +62,12 @@ Layout readParams(const Args& args, const Napi::Object& p) {
   return a;
 }
 
-std::vector<int64_t> viewShape(const Layout& a, int64_t rows) { return {a.g1, a.g2, rows, a.width()}; }
-std::vector<int64_t> viewStrides(const Strides& s) { return {s.g1, s.g2, s.row, 1}; }
+std::vector<int64_t> viewShape(const AttentionLayout& a, int64_t rows) { return {a.g1, a.g2, rows, a.width()}; }
+std::vector<int64_t> viewStrides(const AttentionStrides& s) { return {s.g1, s.g2, s.row, 1}; }
 
 // Checks that a buffer holds the view; outputs must also give every element one index (no overlaps), so
 // that pairs can be written in parallel.
-void checkView(const Args& args, const char* name, const FloatSpan& buffer, const Layout& a, const char* layoutName, const Strides& s,
+void checkView(const Args& args, const char* name, const FloatSpan& buffer, const AttentionLayout& a, const char* layoutName, const AttentionStrides& s,
                int64_t rows, bool isOutput) {
   if (s.row < a.width()) {
     args.failRange(std::string("p.") + layoutName + ".row (" + std::to_string(s.row) + ") is smaller than heads * headDim (" +
@@ -100,26 +86,6 @@ void requireSeparate(const Args& args, const char* outName, const FloatSpan& out
 }
 
 #ifdef GENIE_AMX
-// e^x for x <= 0 (a score minus its row's maximum) to ~1e-5 relative: the probabilities are rounded to
-// bf16 (2^-9) next. 2^(x log2 e): the fraction's power by its degree-5 Taylor polynomial, the integer part by
-// scalef; NaN stays NaN (max keeps its second operand when one is NaN). The masked forms with a full mask
-// compute the same as the plain ones, which GCC 12 flags with false "may be used uninitialized" warnings.
-constexpr __mmask16 kAllLanes = 0xffff;
-
-inline __m512 expNonPositive(__m512 x) {
-  x = _mm512_maskz_max_ps(kAllLanes, _mm512_set1_ps(-100.0f), x);
-  const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504f));
-  const __m512 n = _mm512_maskz_roundscale_ps(kAllLanes, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(t, n);  // in [-0.5, 0.5]
-  __m512 p = _mm512_set1_ps(1.3333558e-3f);
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
-  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-  return _mm512_maskz_scalef_ps(kAllLanes, p, n);
-}
-
 // Softmax of row[0:visible] (scores, overwritten) rounded to bf16 into dst, zero-padded to `length`: one
 // pass for the maximum, one for the exponentials and their sum (16 float lanes, a fixed order).
 void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
@@ -130,22 +96,18 @@ void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
   const __m512 peak = _mm512_set1_ps(maxFloat(row, visible));
   __m512 sum = _mm512_setzero_ps();
   for (int64_t j = 0; j < visible; j += 16) {
-    const __mmask16 lanes = visible - j >= 16 ? kAllLanes : static_cast<__mmask16>((1u << (visible - j)) - 1);
+    const __mmask16 lanes = lanesFrom(j, visible);
     const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
     _mm512_mask_storeu_ps(row + j, lanes, e);
     sum = _mm512_mask_add_ps(sum, lanes, sum, e);
   }
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sum);
-  float total = 0.0f;
-  for (float lane : lanes) total += lane;
-  bf16RoundRow(row, visible, 1.0f / total, dst, length);
+  bf16RoundRow(row, visible, 1.0f / laneSum(sum), dst, length);
 }
 #endif
 
 // The arguments (p, q, k, v, out) that both forward kernels start with.
 struct Forward {
-  Layout a;
+  AttentionLayout a;
   FloatSpan q, k, v, out;
 };
 
@@ -155,7 +117,7 @@ Forward readForward(const Args& args) {
 
 // The views of a forward call (when it has work), and an output apart from its inputs.
 void checkForward(const Args& args, const Forward& f) {
-  const Layout& a = f.a;
+  const AttentionLayout& a = f.a;
   checkView(args, "q", f.q, a, "q", a.q, a.lq, false);
   checkView(args, "k", f.k, a, "k", a.k, a.lk, false);
   checkView(args, "v", f.v, a, "v", a.v, a.lk, false);
@@ -168,7 +130,7 @@ struct Pair {
   int64_t qBase, kBase, vBase, oBase, lseBase;
 };
 
-Pair locate(const Layout& a, int64_t pair) {
+Pair locate(const AttentionLayout& a, int64_t pair) {
   const int64_t h = pair % a.heads;
   const int64_t group = pair / a.heads;
   const int64_t i1 = group / a.g2, i2 = group % a.g2;
@@ -178,14 +140,14 @@ Pair locate(const Layout& a, int64_t pair) {
 }
 
 // Keys query i may see: j < visibleKeys(i).
-int64_t visibleKeys(const Layout& a, int64_t i) { return a.causal ? std::min(a.lk, i + (a.lk - a.lq) + 1) : a.lk; }
+int64_t visibleKeys(const AttentionLayout& a, int64_t i) { return a.causal ? std::min(a.lk, i + (a.lk - a.lq) + 1) : a.lk; }
 
-int workersFor(const Layout& a) {
+int workersFor(const AttentionLayout& a) {
   return a.pairs() * a.lq * a.lk * a.headDim < kMinParallelWork ? 1 : threadCount();
 }
 
 // scores (rows x keys) = scale * Q[first:first+rows] K[0:keys]^T.
-void scores(const Layout& a, const float* q, const float* k, const Pair& at, int64_t first, int64_t rows, int64_t keys,
+void scores(const AttentionLayout& a, const float* q, const float* k, const Pair& at, int64_t first, int64_t rows, int64_t keys,
             float* out) {
   sgemmSerial(false, true, static_cast<int>(rows), static_cast<int>(keys), static_cast<int>(a.headDim), a.scale,
               q + at.qBase + first * a.q.row, static_cast<int>(a.q.row), k + at.kBase, static_cast<int>(a.k.row), 0.0f, out,
@@ -197,7 +159,7 @@ void scores(const Layout& a, const float* q, const float* k, const Pair& at, int
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Args args(info, "attention");
   const Forward f = readForward(args);
-  const Layout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
+  const AttentionLayout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
   const FloatSpan &q = f.q, &k = f.k, &v = f.v, &out = f.out;
   FloatSpan lse = args.floats(5, "lse");
   args.requireLength("lse", lse.length, a.pairs() * a.lq);
@@ -231,15 +193,8 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 
 // Forward only, for inference: products in bf16 on AMX tiles (bf16.h), softmax in fp32. Per (group, head)
 // pair, K and V are packed once; queries go in blocks of 32 rows. No lse: nothing runs backward.
-Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
-  Args args(info, "attentionBf16");
-  const Forward f = readForward(args);
-  const Layout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
-  const FloatSpan &q = f.q, &k = f.k, &v = f.v, &out = f.out;
-  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
-  checkForward(args, f);
-  requireAmx(args);
 #ifdef GENIE_AMX
+void attendBf16(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out) {
   const int workers = workersFor(a);
   const int64_t keysLength = bf16RowLength(a.lk);  // scores and probabilities rows, padded to whole tiles
   const int64_t queryLength = bf16RowLength(a.headDim);
@@ -254,27 +209,38 @@ Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
     uint16_t* queries = values + packedValues;
     uint16_t* probs = queries + kBf16Block * queryLength;
     float* rows = scores.data() + static_cast<size_t>(worker) * kBf16Block * keysLength;
-    bf16Pack(k.data + at.kBase, a.lk, a.headDim, a.k.row, 1, keys);      // scores = Q K^T: B = K^T
-    bf16Pack(v.data + at.vBase, a.headDim, a.lk, 1, a.v.row, values);    // out = P V: B = V
+    bf16Pack(k + at.kBase, a.lk, a.headDim, a.k.row, 1, keys);      // scores = Q K^T: B = K^T
+    bf16Pack(v + at.vBase, a.headDim, a.lk, 1, a.v.row, values);    // out = P V: B = V
     for (int64_t first = 0; first < a.lq; first += kBf16Block) {
       const int64_t count = std::min(kBf16Block, a.lq - first);
       const int64_t visibleMost = visibleKeys(a, first + count - 1);
-      bf16RoundRows(q.data + at.qBase + first * a.q.row, count, a.headDim, a.q.row, a.scale, queries, queryLength);
+      bf16RoundRows(q + at.qBase + first * a.q.row, count, a.headDim, a.q.row, a.scale, queries, queryLength);
       bf16MultiplyBlock(queries, queryLength, keys, visibleMost, a.headDim, count, nullptr, rows, keysLength);
       // Rows past `count` stay zero.
       for (int64_t r = 0; r < kBf16Block; r++) {
         softmaxToBf16(rows + r * keysLength, r < count ? visibleKeys(a, first + r) : 0, probs + r * keysLength, keysLength);
       }
-      bf16MultiplyBlock(probs, keysLength, values, a.headDim, a.lk, count, nullptr, out.data + at.oBase + first * a.o.row, a.o.row);
+      bf16MultiplyBlock(probs, keysLength, values, a.headDim, a.lk, count, nullptr, out + at.oBase + first * a.o.row, a.o.row);
     }
   });
+}
+#endif
+
+Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
+  Args args(info, "attentionBf16");
+  const Forward f = readForward(args);
+  if (f.a.pairs() * f.a.lq == 0) return info.Env().Undefined();
+  checkForward(args, f);
+  requireAmx(args);
+#ifdef GENIE_AMX
+  attendBf16(f.a, f.q.data, f.k.data, f.v.data, f.out.data);
 #endif
   return info.Env().Undefined();
 }
 
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Args args(info, "attentionBackward");
-  const Layout a = readParams(args, args.object(0, "p"));
+  const AttentionLayout a = readParams(args, args.object(0, "p"));
   FloatSpan q = args.floats(1, "q");
   FloatSpan k = args.floats(2, "k");
   FloatSpan v = args.floats(3, "v");

@@ -3,11 +3,36 @@
 
 #include <napi.h>
 
+#include <cstdint>
+
+#include "bf16.h"
+
 namespace genie {
+
+// Strided (G1, G2, L, H, Dh) views of q, k, v and the output (AttentionParams in src/engine/kernels.ts):
+// element offsets of (i1, i2, row, head * Dh + d) are i1 * g1 + i2 * g2 + row * row + head * Dh + d.
+struct AttentionStrides {
+  int64_t g1, g2, row;
+};
+
+struct AttentionLayout {
+  int64_t g1, g2, lq, lk, heads, headDim;
+  bool causal;
+  float scale;
+  AttentionStrides q, k, v, o;
+
+  int64_t pairs() const { return g1 * g2 * heads; }
+  int64_t width() const { return heads * headDim; }
+};
 
 Napi::Value Attention(const Napi::CallbackInfo& info);
 // Forward only, bf16 products on AMX (inference).
 Napi::Value AttentionBf16(const Napi::CallbackInfo& info);
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info);
+
+#ifdef GENIE_AMX
+// attentionBf16 over a layout the caller has checked, split over the pool (also used by st-block.cc).
+void attendBf16(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out);
+#endif
 
 }  // namespace genie

@@ -208,28 +208,15 @@ void requireAmx(const Args& args) {
   if (!amxReady()) args.fail("this CPU (or this build) has no AMX bf16 tiles; check bf16Available() first");
 }
 
-namespace {
-
-struct Uint16Span {
-  uint16_t* data;
-  int64_t length;
-};
-
-Uint16Span uint16s(const Args& args, const Napi::CallbackInfo& info, size_t index, const char* name) {
-  Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
-    args.failType(std::string(name) + " must be a Uint16Array");
-  }
-  Napi::Uint16Array array = value.As<Napi::Uint16Array>();
-  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
-}
-
-// bf16PackedLength for sizes from JS, overflow-checked.
 int64_t checkedPackedLength(const Args& args, int64_t n, int64_t k) {
   return checkedMul(args, checkedMul(args, columnTiles(n), depthTiles(k)), kTileSize);
 }
 
-}  // namespace
+std::vector<float> bf16PaddedBias(const float* bias, int64_t n) {
+  std::vector<float> padded(static_cast<size_t>(roundUp(n, kBlock)), 0.0f);
+  std::copy(bias, bias + n, padded.begin());
+  return padded;
+}
 
 Napi::Value Bf16Available(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), amxReady()); }
 
@@ -242,7 +229,7 @@ Napi::Value Bf16Pack(const Napi::CallbackInfo& info) {
   Args args(info, "bf16Pack");
   FloatSpan w = args.floats(0, "w");
   const int64_t rows = args.size(1, "rows"), cols = args.size(2, "cols");
-  Uint16Span packed = uint16s(args, info, 3, "packed");
+  Uint16Span packed = args.uint16s(3, "packed");
   args.requireLength("w", w.length, checkedMul(args, rows, cols));
   args.requireLength("packed", packed.length, checkedPackedLength(args, rows, cols));
   bf16Pack(w.data, rows, cols, cols, 1, packed.data);
@@ -253,7 +240,7 @@ Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
   Args args(info, "bf16Linear");
   const int64_t m = args.size(0, "m"), n = args.size(1, "n"), k = args.size(2, "k");
   FloatSpan a = args.floats(3, "a");
-  Uint16Span packed = uint16s(args, info, 4, "packed");
+  Uint16Span packed = args.uint16s(4, "packed");
   FloatSpan bias = args.optionalFloats(5, "bias");
   FloatSpan c = args.floats(6, "c");
   args.requireLength("a", a.length, checkedMul(args, m, k));
@@ -272,11 +259,7 @@ Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
   const int64_t columnParts = rowBlocks >= workers ? 1 : std::min<int64_t>(workers, roundUp(n, kBlock) / kBlock);
   const int64_t partWidth = roundUp((n + columnParts - 1) / columnParts, kBlock);
   std::vector<uint16_t> scratch(static_cast<size_t>(workers * kBlock * ldk));
-  std::vector<float> paddedBias;  // whole 32-column blocks, so the tile loads stay inside it
-  if (bias.data) {
-    paddedBias.assign(static_cast<size_t>(roundUp(n, kBlock)), 0.0f);
-    std::copy(bias.data, bias.data + n, paddedBias.begin());
-  }
+  const std::vector<float> paddedBias = bias.data ? bf16PaddedBias(bias.data, n) : std::vector<float>();
   parallelItems(rowBlocks * columnParts, workers, [&](int64_t item, int worker) {
     const int64_t row = (item / columnParts) * kBlock, from = (item % columnParts) * partWidth;
     const int64_t rows = std::min(kBlock, m - row), cols = std::min(partWidth, n - from);

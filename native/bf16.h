@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "args.h"
 
@@ -24,6 +25,10 @@ void requireAmx(const Args& args);
 
 // bf16 values holding a right operand of n columns and depth k, packed by bf16Pack.
 int64_t bf16PackedLength(int64_t n, int64_t k);
+// bf16PackedLength for sizes from JS, overflow-checked.
+int64_t checkedPackedLength(const Args& args, int64_t n, int64_t k);
+// A bias of n values zero-padded to whole 32-column blocks, as bf16MultiplyBlock reads biases.
+std::vector<float> bf16PaddedBias(const float* bias, int64_t n);
 // Packs B (k x n) whose element (row i, column j) is src[j * columnStride + i * rowStride], where rowStride
 // is 1 or else columnStride is. For a linear layer's (out, in) weight, B = W^T: n = out, k = in,
 // columnStride = in, rowStride = 1.

@@ -3,6 +3,8 @@
 
 #include <napi.h>
 
+#include <cstdint>
+
 namespace genie {
 
 Napi::Value Softmax(const Napi::CallbackInfo& info);
@@ -17,5 +19,9 @@ Napi::Value RmsNormBackward(const Napi::CallbackInfo& info);
 // Softmax of one row in place of y: y[j] = exp(x[j] - max) / sum over the first `visible` columns.
 // Returns the row's log-sum-exp. Shared with attention.
 float softmaxRow(const float* x, float* y, int64_t visible);
+
+// LayerNorm of one row of `cols` values into y (y may be x); w and b may be null, mean and rstd too (where
+// nothing runs backward). Shared with st-block.cc.
+void layerNormRow(const float* x, const float* w, const float* b, int64_t cols, double eps, float* y, float* mean, float* rstd);
 
 }  // namespace genie

@@ -8,6 +8,10 @@
 #include <cstring>
 #include <limits>
 
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
 namespace genie {
 
 // e^x with about 1e-7 relative error (Cephes expf polynomial after x = n ln2 + r). Results below 2.4e-38
@@ -169,5 +173,43 @@ inline float maxFloat(const float* x, int64_t n) {
   }
   return nan ? std::numeric_limits<float>::quiet_NaN() : peak;
 }
+
+#ifdef __AVX512F__
+// AVX-512 pieces of the bf16 inference kernels (attention.cc, st-block.cc). The masked forms with a full mask
+// compute the same as the plain ones, which GCC 12 flags with false "may be used uninitialized" warnings.
+constexpr __mmask16 kAllLanes = 0xffff;
+
+// The lanes of the 16 floats from j that lie below `count`.
+inline __mmask16 lanesFrom(int64_t j, int64_t count) {
+  return count - j >= 16 ? kAllLanes : static_cast<__mmask16>((1u << (count - j)) - 1);
+}
+
+// Sum of the 16 lanes, in a fixed order: halves, quarters, pairs, neighbours (GCC 12's
+// _mm512_reduce_add_ps draws false "used uninitialized" warnings).
+inline float laneSum(__m512 v) {
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAllLanes, v, v, 0x4e));
+  v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(kAllLanes, v, v, 0xb1));
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAllLanes, v, 0x4e));
+  v = _mm512_add_ps(v, _mm512_maskz_permute_ps(kAllLanes, v, 0xb1));
+  return _mm512_cvtss_f32(v);
+}
+
+// e^x for x <= 0 (a score minus its row's maximum) to ~1e-5 relative: the probabilities are rounded to
+// bf16 (2^-9) next. 2^(x log2 e): the fraction's power by its degree-5 Taylor polynomial, the integer part by
+// scalef; NaN stays NaN (max keeps its second operand when one is NaN).
+inline __m512 expNonPositive(__m512 x) {
+  x = _mm512_maskz_max_ps(kAllLanes, _mm512_set1_ps(-100.0f), x);
+  const __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504f));
+  const __m512 n = _mm512_maskz_roundscale_ps(kAllLanes, t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);  // in [-0.5, 0.5]
+  __m512 p = _mm512_set1_ps(1.3333558e-3f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  return _mm512_maskz_scalef_ps(kAllLanes, p, n);
+}
+#endif
 
 }  // namespace genie

@@ -133,6 +133,9 @@ export interface Kernels {
   bf16Linear?(m: number, n: number, k: number, a: Float32Array, packed: Uint16Array, bias: Float32Array | null, c: Float32Array): void;
   // attention's forward without lse (nothing runs backward).
   attentionBf16?(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array): void;
+  // One spatiotemporal transformer block over one new frame per clip (ops-fused.ts): x (B, N, D) is updated
+  // in place; the frame's keys and values go into the cache (B, capacity, N, I) after the `held` frames.
+  stBlockBf16?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).
@@ -144,4 +147,45 @@ export interface Kernels {
   // Count of non-finite values (NaN or +-Inf).
   countNonFinite(x: Float32Array): number;
   fill(x: Float32Array, value: number): void;
+}
+
+// Sizes of stBlockBf16: I = heads x headDim, hidden = the feed-forward layer's width.
+export interface STBlockParams {
+  batch: number;
+  tokens: number;
+  width: number;
+  heads: number;
+  headDim: number;
+  hidden: number;
+  capacity: number;
+  held: number;
+}
+
+export interface NormWeights {
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  eps: number;
+}
+
+// A linear layer's weight packed by bf16Pack, and its bias.
+export interface PackedLinear {
+  packed: Uint16Array;
+  bias: Float32Array | null;
+}
+
+// The layers of an ST block (src/models/st-transformer.ts), each attention as [norm, qkv, QK-norms, proj].
+export interface STBlockWeights {
+  spatialNorm: NormWeights;
+  spatialQkv: PackedLinear;
+  spatialQNorm: NormWeights;
+  spatialKNorm: NormWeights;
+  spatialProj: PackedLinear;
+  temporalNorm: NormWeights;
+  temporalQkv: PackedLinear;
+  temporalQNorm: NormWeights;
+  temporalKNorm: NormWeights;
+  temporalProj: PackedLinear;
+  ffnNorm: NormWeights;
+  fc1: PackedLinear;
+  fc2: PackedLinear;
 }

@@ -4,13 +4,9 @@
 import { type GradRules, record } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
-import { bf16Backend } from './precision.ts';
+import { BF16_MIN_QUERIES, bf16Backend } from './precision.ts';
 import { formatShape, sameShape } from './shape.ts';
 import { Tensor, uninitialized } from './tensor.ts';
-
-// Queries per (group, head) from which bf16 pays: one AMX tile block (32 rows). Temporal attention at play
-// time has one query frame, which fp32 loops serve better.
-const BF16_MIN_QUERIES = 32;
 
 export interface AttentionOptions {
   heads: number;

@@ -9,6 +9,10 @@ import type { Tensor } from './tensor.ts';
 
 export type Precision = 'fp32' | 'bf16';
 
+// Queries per (group, head) from which attention pays in bf16: one AMX tile block (32 rows). Temporal
+// attention at play time has one query frame, which fp32 loops serve better.
+export const BF16_MIN_QUERIES = 32;
+
 let depth = 0; // nesting of bf16 scopes
 
 export function withPrecision<T>(precision: Precision, fn: () => T): T {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, concat, noGrad, slice, tensor } from '../engine/index.ts';
+import { Rng, backend, bf16Supported, concat, noGrad, profileKernels, slice, tensor, useBackend, withPrecision } from '../engine/index.ts';
 import { KVCache, STBlock, STTransformer } from './st-transformer.ts';
 import { maxDifferencePerSlice } from './testing.ts';
 
@@ -63,4 +63,53 @@ test('feeding frames one at a time through the KV cache equals the full pass', (
 
 test('a block whose width does not split into heads asks for headDim', () => {
   assert.throws(() => new STBlock({ width: 10, heads: 3 }, new Rng(0)), /width 10 does not split into 3 heads; give headDim/);
+});
+
+// The fused block (engine/ops-fused.ts, native/st-block.cc) against the same blocks op by op, both in bf16:
+// products round the same inputs, so only the order of fp32 sums differs, and occasionally a bf16 rounding.
+test('one frame in bf16 runs each block fused and matches the op-by-op bf16 path, cache writes included', bf16Supported() ? {} : { skip: 'no AMX bf16 tiles' }, () => {
+  // The shipped world's head width; and widths off the tile grid (head 24, width 72, FFN 100), two clips.
+  const configs = [
+    { batch: 1, tokens: 64, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
+    { batch: 2, tokens: 40, config: { blocks: 2, width: 72, heads: 3, mlpRatio: 100 / 72 } },
+  ];
+  for (const { batch, tokens, config } of configs) {
+    const stack = new STTransformer(config, new Rng(3));
+    const { width } = config;
+    const x = randomInput([batch, 4, tokens, width], 4);
+    const profile = profileKernels(backend());
+    const previous = useBackend(profile.kernels);
+    try {
+      noGrad(() => withPrecision('bf16', () => {
+        const [fusedCache, opsCache] = [new KVCache(2, 5), new KVCache(2, 5)];
+        for (const cache of [fusedCache, opsCache]) stack.forward(slice(x, 1, 0, 3), cache, true); // three frames at once: op by op
+        const frame = slice(x, 1, 3, 4);
+        const before = frame.data.slice();
+        profile.reset();
+        const fused = stack.forward(frame, fusedCache, true);
+        assert.equal(profile.table().find((row) => row.kernel === 'stBlockBf16')?.calls, 2, 'one fused call per block');
+        assert.deepEqual(frame.data, before, 'the input frame is left as it was');
+        assert.equal(fusedCache.frames, 4);
+        let ops = frame;
+        stack.blocks.forEach((block, layer) => {
+          ops = block.forward(ops, { kv: opsCache, layer });
+        });
+        ops = stack.norm.forward(ops);
+        const scale = ops.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        const worst = ops.data.reduce((m, v, i) => Math.max(m, Math.abs(v - fused.data[i])), 0);
+        assert.ok(worst < 1e-3 * scale, `fused vs op by op: ${worst} (values up to ${scale})`);
+        for (let layer = 0; layer < 2; layer++) {
+          const [a, b] = [fusedCache, opsCache].map((cache) => cache.buffers(layer, batch, tokens, width));
+          for (const part of ['keys', 'values'] as const) {
+            const gap = a[part].data.reduce((m, v, i) => Math.max(m, Math.abs(v - b[part].data[i])), 0);
+            assert.ok(gap < 0.01, `block ${layer} ${part} in the cache differ by ${gap}`);
+          }
+        }
+        stack.forward(frame, fusedCache, true); // a fifth frame fills the cache
+        assert.throws(() => stack.forward(frame, fusedCache, false), /KV cache: 5 frames held \+ 1 new exceed its 5/);
+      }));
+    } finally {
+      useBackend(previous);
+    }
+  }
 });

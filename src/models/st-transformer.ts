@@ -7,8 +7,8 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, I = heads x head width (the attention's
 // inner width; I = D unless the config sets the paper's k/q size), F frames held in a KV cache.
-import { LayerNorm, Linear, Module, add, attention, gelu, parameter, reshape, slice, split, truncatedNormal, zeros } from '../engine/index.ts';
-import type { Rng, Tensor } from '../engine/index.ts';
+import { LayerNorm, Linear, Module, add, attention, canFuseSTBlock, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
+import type { FusedSTBlock, Rng, Tensor } from '../engine/index.ts';
 import { headDim, mlpWidth, type STTransformerConfig } from './config.ts';
 
 // Keys and values of one temporal attention: each (B, F, N, I).
@@ -40,20 +40,30 @@ export class KVCache {
     const { keys, values } = present;
     if (keys.requiresGrad || keys.node || values.node) throw new Error('KV cache: for inference only; run it under noGrad');
     const [batch, frames, tokens, inner] = keys.shape;
-    if (this.frames + frames > this.capacity) {
-      throw new Error(`KV cache: ${this.frames} frames held + ${frames} new exceed its ${this.capacity}; start a new cache to slide the window`);
-    }
-    const held = (this.layers[layer] ??= { keys: zeros([batch, this.capacity, tokens, inner]), values: zeros([batch, this.capacity, tokens, inner]) });
-    const [, , heldTokens, heldInner] = held.keys.shape;
-    if (held.keys.shape[0] !== batch || heldTokens !== tokens || heldInner !== inner) {
-      throw new Error(`KV cache: block ${layer} holds (${held.keys.shape.join(', ')}), cannot add frames of (${keys.shape.join(', ')})`);
-    }
+    this.requireRoom(frames);
+    const held = this.buffers(layer, batch, tokens, inner);
     const frameSize = tokens * inner;
     for (let b = 0; b < batch; b++) {
       const from = b * frames * frameSize;
       const at = (b * this.capacity + this.frames) * frameSize;
       held.keys.data.set(keys.data.subarray(from, from + frames * frameSize), at);
       held.values.data.set(values.data.subarray(from, from + frames * frameSize), at);
+    }
+    return held;
+  }
+
+  requireRoom(frames: number): void {
+    if (this.frames + frames > this.capacity) {
+      throw new Error(`KV cache: ${this.frames} frames held + ${frames} new exceed its ${this.capacity}; start a new cache to slide the window`);
+    }
+  }
+
+  // Block `layer`'s buffers (B, capacity, N, I), allocated on first use.
+  buffers(layer: number, batch: number, tokens: number, inner: number): KeyValues {
+    const held = (this.layers[layer] ??= { keys: zeros([batch, this.capacity, tokens, inner]), values: zeros([batch, this.capacity, tokens, inner]) });
+    const [heldBatch, , heldTokens, heldInner] = held.keys.shape;
+    if (heldBatch !== batch || heldTokens !== tokens || heldInner !== inner) {
+      throw new Error(`KV cache: block ${layer} holds (${held.keys.shape.join(', ')}), cannot add frames of (${batch}, T, ${tokens}, ${inner})`);
     }
     return held;
   }
@@ -153,6 +163,28 @@ export class STBlock extends Module {
     this.ffn = new FeedForward(width, options.mlpWidth ?? 4 * width, rng, residualStd);
   }
 
+  // One frame per clip after the frames `kv` holds, in one native call (engine/ops-fused.ts): x (B, 1, N, D)
+  // is updated in place, and the frame's keys and values written to the cache as Attention.forward does.
+  forwardFused(x: Tensor, kv: KVCache, layer: number): void {
+    const { heads, headDim } = this.temporal_attn;
+    kv.requireRoom(1);
+    const { keys, values } = kv.buffers(layer, x.shape[0], x.shape[2], heads * headDim);
+    fusedSTBlockStep(this.asFused(), x, keys, values, kv.frames);
+  }
+
+  private asFused(): FusedSTBlock {
+    const attention = (norm: LayerNorm, a: Attention) => ({ norm, qkv: a.qkv, qNorm: a.q_norm, kNorm: a.k_norm, proj: a.proj });
+    return {
+      heads: this.spatial_attn.heads,
+      headDim: this.spatial_attn.headDim,
+      spatial: attention(this.spatial_norm, this.spatial_attn),
+      temporal: attention(this.temporal_norm, this.temporal_attn),
+      ffnNorm: this.ffn_norm,
+      fc1: this.ffn.fc1,
+      fc2: this.ffn.fc2,
+    };
+  }
+
   // x (B, T, N, D) -> (B, T, N, D); with a cache, the frames of x follow the frames it holds (see Attention).
   forward(x: Tensor, cache?: { kv: KVCache; layer: number }): Tensor {
     x = add(x, this.spatial_attn.forward(this.spatial_norm.forward(x), 2)); // (B, T, N, D)
@@ -176,10 +208,17 @@ export class STTransformer extends Module {
 
   // x (B, T, N, D) -> (B, T, N, D). With a cache, x holds the frames that follow the cached ones; `commit`
   // appends them to the cache (otherwise the cache is only read, as in the MaskGIT steps of one frame).
+  // One frame in bf16 takes the fused path (STBlock.forwardFused), on a copy of x.
   forward(x: Tensor, cache?: KVCache, commit = false): Tensor {
-    this.blocks.forEach((block, layer) => {
-      x = block.forward(x, cache && { kv: cache, layer });
-    });
+    if (cache && x.shape[1] === 1 && canFuseSTBlock(x.shape[2])) {
+      const stream = tensor(x.data.slice(), x.shape);
+      this.blocks.forEach((block, layer) => block.forwardFused(stream, cache, layer));
+      x = stream;
+    } else {
+      this.blocks.forEach((block, layer) => {
+        x = block.forward(x, cache && { kv: cache, layer });
+      });
+    }
     if (cache && commit) cache.frames += x.shape[1];
     return this.norm.forward(x);
   }

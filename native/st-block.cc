@@ -1,0 +1,306 @@
+// One ST block of src/models/st-transformer.ts over ONE new frame per clip, for inference in bf16: the
+// MaskGIT steps and cache writes of generation (src/models/sample.ts). Op by op, a block is ~40 kernel calls,
+// with allocations and JS between them; here it is three parallel passes, and the activations of 32 tokens
+// stay in cache from one layer to the next:
+//   1. per 32 rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
+//   2. per (clip, head): spatial attention over the frame's N tokens (attendBf16, attention.cc);
+//   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
+//      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
+//      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, exact GELU, fc2 +
+//      residual.
+// Products round their inputs to bf16 where withPrecision('bf16') does op by op, and norms and softmax are
+// the same row functions, so the two paths differ only in the order of a few fp32 sums.
+#include "st-block.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "attention.h"
+#include "bf16.h"
+#include "softmax-norm.h"
+#include "thread-pool.h"
+#include "vector-math.h"
+
+namespace genie {
+
+namespace {
+
+struct Norm {
+  const float* weight;  // null: none
+  const float* bias;
+  double eps;
+};
+
+struct Linear {
+  int64_t in, out;
+  const uint16_t* packed;  // made by bf16Pack
+  std::vector<float> bias;  // padded to whole tiles; empty: none
+
+  const float* biasOrNull() const { return bias.empty() ? nullptr : bias.data(); }
+};
+
+struct AttentionWeights {
+  Norm norm;
+  Linear qkv;
+  Norm qNorm, kNorm;
+  Linear proj;
+};
+
+struct Block {
+  int64_t batch, tokens, width, heads, headDim, hidden, capacity, held;
+  AttentionWeights spatial, temporal;
+  Norm ffnNorm;
+  Linear fc1, fc2;
+
+  int64_t inner() const { return heads * headDim; }
+  int64_t rows() const { return batch * tokens; }
+};
+
+Norm readNorm(const Args& args, const Napi::Object& w, const char* field, int64_t width) {
+  const std::string name = std::string("w.") + field;
+  const Napi::Object norm = args.objectField(w, "w", field);
+  const FloatSpan weight = args.floatsField(norm, name.c_str(), "weight", true);
+  const FloatSpan bias = args.floatsField(norm, name.c_str(), "bias", true);
+  if (weight.data) args.requireLength((name + ".weight").c_str(), weight.length, width);
+  if (bias.data) args.requireLength((name + ".bias").c_str(), bias.length, width);
+  const double eps = args.numberField(norm, name.c_str(), "eps");
+  if (!(eps >= 0.0) || !std::isfinite(eps)) args.failRange(name + ".eps must be a finite number >= 0");
+  return {weight.data, bias.data, eps};
+}
+
+Linear readLinear(const Args& args, const Napi::Object& w, const char* field, int64_t in, int64_t out) {
+  const std::string name = std::string("w.") + field;
+  const Napi::Object linear = args.objectField(w, "w", field);
+  const Uint16Span packed = args.uint16sField(linear, name.c_str(), "packed");
+  args.requireLength((name + ".packed").c_str(), packed.length, checkedPackedLength(args, out, in));
+  const FloatSpan bias = args.floatsField(linear, name.c_str(), "bias", true);
+  if (bias.data) args.requireLength((name + ".bias").c_str(), bias.length, out);
+  return {in, out, packed.data, bias.data ? bf16PaddedBias(bias.data, out) : std::vector<float>()};
+}
+
+AttentionWeights readAttention(const Args& args, const Napi::Object& w, const char* prefix, const Block& b) {
+  const std::string p(prefix);
+  return {readNorm(args, w, (p + "Norm").c_str(), b.width), readLinear(args, w, (p + "Qkv").c_str(), b.width, 3 * b.inner()),
+          readNorm(args, w, (p + "QNorm").c_str(), b.headDim), readNorm(args, w, (p + "KNorm").c_str(), b.headDim),
+          readLinear(args, w, (p + "Proj").c_str(), b.inner(), b.width)};
+}
+
+Block readBlock(const Args& args) {
+  const Napi::Object p = args.object(0, "p");
+  Block b;
+  b.batch = args.sizeField(p, "p", "batch");
+  b.tokens = args.sizeField(p, "p", "tokens");
+  b.width = args.sizeField(p, "p", "width");
+  b.heads = args.sizeField(p, "p", "heads");
+  b.headDim = args.sizeField(p, "p", "headDim");
+  b.hidden = args.sizeField(p, "p", "hidden");
+  b.capacity = args.sizeField(p, "p", "capacity");
+  b.held = args.sizeField(p, "p", "held");
+  for (auto [value, name] : {std::pair{b.width, "width"}, {b.heads, "heads"}, {b.headDim, "headDim"}, {b.hidden, "hidden"}}) {
+    if (value == 0 || value > (1 << 16)) args.failRange(std::string("p.") + name + " must be in 1..65536");
+  }
+  if (b.held >= b.capacity) {
+    args.failRange("p.held (" + std::to_string(b.held) + ") leaves no room in a cache of " + std::to_string(b.capacity) + " frames");
+  }
+  const Napi::Object w = args.object(4, "w");
+  b.spatial = readAttention(args, w, "spatial", b);
+  b.temporal = readAttention(args, w, "temporal", b);
+  b.ffnNorm = readNorm(args, w, "ffnNorm", b.width);
+  b.fc1 = readLinear(args, w, "fc1", b.width, b.hidden);
+  b.fc2 = readLinear(args, w, "fc2", b.hidden, b.width);
+  return b;
+}
+
+#ifdef GENIE_AMX
+// One worker's buffers for the row passes (32 rows at a time).
+struct RowScratch {
+  std::vector<uint16_t> rounded;  // a product's left operand in bf16, 32 x bf16RowLength(widest input)
+  std::vector<float> normed;      // one normalised row
+  std::vector<float> output;      // 32 x D: proj and fc2 outputs before they join the stream
+  std::vector<float> wide;        // 32 x max(3I, hidden): temporal qkv, then the FFN's hidden layer
+  std::vector<float> mixed;       // 32 x I: temporal attention's output
+  std::vector<float> scores;      // one token's scores over the cached frames
+
+  explicit RowScratch(const Block& b)
+      : rounded(kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden}))),
+        normed(b.width),
+        output(kBf16Block * b.width),
+        wide(kBf16Block * std::max(3 * b.inner(), b.hidden)),
+        mixed(kBf16Block * b.inner()),
+        scores(b.capacity) {}
+};
+
+// LayerNorm of one row in float sums (its output is rounded to bf16 next; layerNormRow sums in double for
+// training). With 4 x 2 QK-norms of 32 values per token, layerNormRow took 10% of a play frame.
+void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
+  const auto lanes = [cols](int64_t j) { return lanesFrom(j, cols); };
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < cols; j += 16) sum = _mm512_add_ps(sum, _mm512_maskz_loadu_ps(lanes(j), x + j));
+  const __m512 mean = _mm512_set1_ps(laneSum(sum) / static_cast<float>(cols));
+  __m512 squares = _mm512_setzero_ps();
+  for (int64_t j = 0; j < cols; j += 16) {
+    const __m512 d = _mm512_maskz_sub_ps(lanes(j), _mm512_loadu_ps(x + j), mean);
+    squares = _mm512_fmadd_ps(d, d, squares);
+  }
+  const float variance = laneSum(squares) / static_cast<float>(cols);
+  const __m512 rstd = _mm512_set1_ps(static_cast<float>(1.0 / std::sqrt(static_cast<double>(variance) + norm.eps)));
+  for (int64_t j = 0; j < cols; j += 16) {
+    const __mmask16 m = lanes(j);
+    __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + j), mean), rstd);
+    if (norm.weight) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, norm.weight + j));
+    if (norm.bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, norm.bias + j));
+    _mm512_mask_storeu_ps(y + j, m, v);
+  }
+}
+
+// Softmax of a short row in place, in float (a temporal attention's scores over the cached frames).
+void softmaxInPlace(float* row, int64_t count) {
+  const __m512 peak = _mm512_set1_ps(maxFloat(row, count));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < count; j += 16) {
+    const __mmask16 lanes = lanesFrom(j, count);
+    const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
+    _mm512_mask_storeu_ps(row + j, lanes, e);
+    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
+  }
+  const __m512 inverse = _mm512_set1_ps(1.0f / laneSum(sum));
+  for (int64_t j = 0; j < count; j += 16) {
+    const __mmask16 lanes = lanesFrom(j, count);
+    _mm512_mask_storeu_ps(row + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, row + j), inverse));
+  }
+}
+
+// out (rows x layer.out, packed rows) = left (`rows` <= 32 rows of layer.in floats, row stride ld) W^T + bias.
+void multiply(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
+  const int64_t ldk = bf16RowLength(layer.in);
+  bf16RoundRows(left, rows, layer.in, ld, 1.0f, s.rounded.data(), ldk);
+  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.biasOrNull(), out, layer.out);
+}
+
+// out = LayerNorm(rows of x) W^T + bias.
+void normThenMultiply(const Norm& norm, const Linear& layer, const float* x, int64_t rows, RowScratch& s, float* out) {
+  const int64_t ldk = bf16RowLength(layer.in);
+  for (int64_t r = 0; r < kBf16Block; r++) {
+    if (r < rows) normalizeRow(norm, x + r * layer.in, layer.in, s.normed.data());
+    bf16RoundRow(s.normed.data(), r < rows ? layer.in : 0, 1.0f, s.rounded.data() + r * ldk, ldk);
+  }
+  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.biasOrNull(), out, layer.out);
+}
+
+// QK-norm: LayerNorm over each head's slice of q and k in rows of [q | k | v] (3I values each), in place.
+void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv, int64_t rows) {
+  const int64_t inner = b.inner();
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t h = 0; h < b.heads; h++) {
+      float* q = qkv + r * 3 * inner + h * b.headDim;
+      normalizeRow(a.qNorm, q, b.headDim, q);
+      normalizeRow(a.kNorm, q + inner, b.headDim, q + inner);
+    }
+  }
+}
+
+void addInto(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; i++) x[i] += y[i];
+}
+
+// Pass 3 over rows [first, first + rows) of the stream.
+void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys, float* values, int64_t first, int64_t rows,
+                RowScratch& s) {
+  const int64_t d = b.width, inner = b.inner(), dh = b.headDim;
+  float* stream = x + first * d;
+  multiply(b.spatial.proj, spatialMixed + first * inner, rows, inner, s, s.output.data());
+  addInto(stream, s.output.data(), rows * d);
+
+  float* qkv = s.wide.data();  // rows x 3I
+  normThenMultiply(b.temporal.norm, b.temporal.qkv, stream, rows, s, qkv);
+  normalizeQueriesKeys(b, b.temporal, qkv, rows);
+  // This frame's keys and values go into the cache after the held frames, then each token attends over
+  // its frames. Element (clip, frame f, token of row r) of the cache is at base + f * frameSize.
+  const int64_t frameSize = b.tokens * inner, frames = b.held + 1;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dh)));
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t base = ((first + r) / b.tokens) * b.capacity * frameSize + ((first + r) % b.tokens) * inner;
+    const float* row = qkv + r * 3 * inner;
+    std::copy(row + inner, row + 2 * inner, keys + base + b.held * frameSize);
+    std::copy(row + 2 * inner, row + 3 * inner, values + base + b.held * frameSize);
+    for (int64_t h = 0; h < b.heads; h++) {
+      for (int64_t f = 0; f < frames; f++) s.scores[f] = scale * dotFloat(row + h * dh, keys + base + f * frameSize + h * dh, dh);
+      softmaxInPlace(s.scores.data(), frames);
+      float* out = s.mixed.data() + r * inner + h * dh;
+      std::fill(out, out + dh, 0.0f);
+      for (int64_t f = 0; f < frames; f++) {
+        const float p = s.scores[f];
+        const float* v = values + base + f * frameSize + h * dh;
+        for (int64_t j = 0; j < dh; j++) out[j] += p * v[j];
+      }
+    }
+  }
+  multiply(b.temporal.proj, s.mixed.data(), rows, inner, s, s.output.data());
+  addInto(stream, s.output.data(), rows * d);
+
+  float* hidden = s.wide.data();  // rows x H
+  normThenMultiply(b.ffnNorm, b.fc1, stream, rows, s, hidden);
+  for (int64_t i = 0; i < rows * b.hidden; i++) hidden[i] = gelu(hidden[i]);
+  multiply(b.fc2, hidden, rows, b.hidden, s, s.output.data());
+  addInto(stream, s.output.data(), rows * d);
+}
+
+void runBlock(const Block& b, float* x, float* keys, float* values) {
+  const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
+  // A block whose qkv product is under 2^20 multiply-adds stays on one thread (as bf16Linear does).
+  const int workers = static_cast<double>(b.rows()) * b.width * 3 * inner < (1 << 20) ? 1 : threadCount();
+  std::vector<RowScratch> scratch(static_cast<size_t>(workers), RowScratch(b));
+  std::vector<float> qkv(static_cast<size_t>(b.rows() * 3 * inner)), mixed(static_cast<size_t>(b.rows() * inner));
+
+  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * kBf16Block, rows = std::min(kBf16Block, b.rows() - first);
+    normThenMultiply(b.spatial.norm, b.spatial.qkv, x + first * b.width, rows, scratch[worker], qkv.data() + first * 3 * inner);
+    normalizeQueriesKeys(b, b.spatial, qkv.data() + first * 3 * inner, rows);
+  });
+
+  AttentionLayout spatial;
+  spatial.g1 = b.batch;
+  spatial.g2 = 1;
+  spatial.lq = spatial.lk = b.tokens;
+  spatial.heads = b.heads;
+  spatial.headDim = b.headDim;
+  spatial.causal = false;
+  spatial.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(b.headDim)));
+  spatial.q = spatial.k = spatial.v = {b.tokens * 3 * inner, 0, 3 * inner};
+  spatial.o = {b.tokens * inner, 0, inner};
+  attendBf16(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data());
+
+  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * kBf16Block;
+    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.rows() - first), scratch[worker]);
+  });
+}
+#endif
+
+}  // namespace
+
+Napi::Value StBlockBf16(const Napi::CallbackInfo& info) {
+  Args args(info, "stBlockBf16");
+  const Block b = readBlock(args);
+  const FloatSpan x = args.floats(1, "x"), keys = args.floats(2, "keys"), values = args.floats(3, "values");
+  args.requireLength("x", x.length, checkedMul(args, b.rows(), b.width));
+  const int64_t cacheLength = checkedMul(args, checkedMul(args, b.batch, b.capacity), checkedMul(args, b.tokens, b.inner()));
+  args.requireLength("keys", keys.length, cacheLength);
+  args.requireLength("values", values.length, cacheLength);
+  for (auto [name, cache] : {std::pair{"keys", keys}, {"values", values}}) {
+    if (buffersOverlap(x.data, x.length * 4, cache.data, cache.length * 4)) args.fail(std::string("x shares memory with ") + name);
+  }
+  if (buffersOverlap(keys.data, keys.length * 4, values.data, values.length * 4)) args.fail("keys share memory with values");
+  if (b.rows() == 0) return info.Env().Undefined();
+  requireAmx(args);
+#ifdef GENIE_AMX
+  runBlock(b, x.data, keys.data, values.data);
+#endif
+  return info.Env().Undefined();
+}
+
+}  // namespace genie
