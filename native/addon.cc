@@ -52,6 +52,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"maxBackward", MaxBackward},
       {"softmax", Softmax},
       {"softmaxBackward", SoftmaxBackward},
+      {"sampleRows", SampleRows},
       {"logSoftmax", LogSoftmax},
       {"logSoftmaxBackward", LogSoftmaxBackward},
       {"layerNorm", LayerNorm},

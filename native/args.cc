@@ -84,6 +84,15 @@ IntSpan Args::ints(size_t index, const char* name) const {
 
 Uint16Span Args::uint16s(size_t index, const char* name) const { return toUint16s(at(index, name), name); }
 
+DoubleSpan Args::doubles(size_t index, const char* name) const {
+  Napi::Value value = at(index, name);
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    failType(std::string(name) + " must be a Float64Array, got " + describe(value));
+  }
+  auto array = value.As<Napi::Float64Array>();
+  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
+}
+
 std::string Args::string(size_t index, const char* name) const {
   Napi::Value value = at(index, name);
   if (!value.IsString()) failType(std::string(name) + " must be a string, got " + describe(value));

@@ -23,6 +23,11 @@ struct IntSpan {
   int64_t length = 0;
 };
 
+struct DoubleSpan {
+  double* data = nullptr;
+  int64_t length = 0;
+};
+
 struct Uint16Span {
   uint16_t* data = nullptr;
   int64_t length = 0;
@@ -42,6 +47,7 @@ class Args {
   FloatSpan optionalFloats(size_t index, const char* name) const;
   IntSpan ints(size_t index, const char* name) const;
   Uint16Span uint16s(size_t index, const char* name) const;
+  DoubleSpan doubles(size_t index, const char* name) const;
   std::string string(size_t index, const char* name) const;
   double number(size_t index, const char* name) const;
   bool boolean(size_t index, const char* name) const;

@@ -1,6 +1,7 @@
 #include "softmax-norm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -107,6 +108,98 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     if (visible > 0) softmaxRow(xs + r * s.cols, ys + r * s.cols, visible);
     std::fill(ys + r * s.cols + visible, ys + (r + 1) * s.cols, 0.0f);
   });
+  return info.Env().Undefined();
+}
+
+// Sampling from rows of logits, as generation did in JS: p = softmax(row * float(1 / temperature)) exactly as
+// the unary mulScalar and softmax kernels compute it (temperature 0: softmax(row)), then the index
+// Rng.categorical (src/engine/random.ts) draws from p with the row's uniform: a sum in double in index order,
+// then target = u * sum less each p[j] in order until it drops below 0. Temperature 0 takes the argmax (the
+// lowest index on ties). Rows go in groups of kSampleGroup whose sequential double chains are interleaved:
+// one row's chain of 1024 dependent adds is latency-bound, eight side by side are not.
+constexpr int64_t kSampleGroup = 8;
+
+Napi::Value SampleRows(const Napi::CallbackInfo& info) {
+  Args args(info, "sampleRows");
+  FloatSpan logits = args.floats(0, "logits");
+  const int64_t cols = args.size(1, "cols");
+  IntSpan rows = args.ints(2, "rows");
+  const double temperature = args.number(3, "temperature");
+  DoubleSpan uniforms = args.doubles(4, "uniforms");
+  IntSpan ids = args.ints(5, "ids");
+  FloatSpan probabilities = args.floats(6, "probabilities");
+  if (cols == 0) args.failRange("cols must be >= 1");
+  if (!(temperature >= 0) || !std::isfinite(temperature)) args.failRange("temperature must be a finite number >= 0");
+  const int64_t count = rows.length;
+  args.requireLength("uniforms", uniforms.length, temperature > 0 ? count : 0);
+  args.requireLength("ids", ids.length, count);
+  args.requireLength("probabilities", probabilities.length, count);
+  const int64_t available = logits.length / cols;
+  for (int64_t i = 0; i < count; i++) {
+    if (rows.data[i] < 0 || rows.data[i] >= available) {
+      args.failRange("rows[" + std::to_string(i) + "] = " + std::to_string(rows.data[i]) + " is outside the " + std::to_string(available) + " rows of logits");
+    }
+  }
+  const float inverse = temperature > 0 ? static_cast<float>(1.0 / temperature) : 1.0f;  // as mulScalar(1 / temperature)
+  const int64_t groups = (count + kSampleGroup - 1) / kSampleGroup;
+  const int workers = count < 2 * kSampleGroup ? 1 : threadCount();
+  std::vector<float> scratch(static_cast<size_t>(workers * kSampleGroup * cols));
+  std::atomic<int64_t> badRow{-1};  // a row whose probabilities are not finite (NaN logits)
+  parallelItems(groups, workers, [&](int64_t group, int worker) {
+    const int64_t first = group * kSampleGroup, size = std::min(kSampleGroup, count - first);
+    float* p[kSampleGroup];
+    for (int64_t g = 0; g < size; g++) {
+      p[g] = scratch.data() + (static_cast<size_t>(worker) * kSampleGroup + g) * cols;
+      const float* row = logits.data + static_cast<int64_t>(rows.data[first + g]) * cols;
+      if (temperature > 0) {
+        for (int64_t j = 0; j < cols; j++) p[g][j] = row[j] * inverse;
+        softmaxRow(p[g], p[g], cols);
+      } else {
+        softmaxRow(row, p[g], cols);
+      }
+    }
+    if (temperature == 0) {
+      for (int64_t g = 0; g < size; g++) {
+        int64_t best = 0;
+        for (int64_t j = 1; j < cols; j++) if (p[g][j] > p[g][best]) best = j;
+        ids.data[first + g] = static_cast<int32_t>(best);
+        probabilities.data[first + g] = p[g][best];
+      }
+      return;
+    }
+    double total[kSampleGroup] = {}, target[kSampleGroup];
+    for (int64_t j = 0; j < cols; j++) {
+      for (int64_t g = 0; g < size; g++) total[g] += p[g][j];
+    }
+    int64_t found[kSampleGroup], left = size;
+    for (int64_t g = 0; g < size; g++) {
+      if (!(total[g] > 0 && std::isfinite(total[g]))) {  // a NaN anywhere in the row makes its sum NaN
+        badRow.store(first + g);
+        return;
+      }
+      target[g] = uniforms.data[first + g] * total[g];
+      found[g] = -1;
+    }
+    for (int64_t j = 0; j < cols && left > 0; j++) {
+      for (int64_t g = 0; g < size; g++) {
+        if (found[g] >= 0) continue;
+        target[g] -= p[g][j];
+        if (target[g] < 0) {
+          found[g] = j;
+          left--;
+        }
+      }
+    }
+    for (int64_t g = 0; g < size; g++) {
+      // Rounding can leave the target at 0 after the last positive probability: that index, as in JS.
+      for (int64_t j = cols - 1; found[g] < 0; j--) if (p[g][j] > 0) found[g] = j;
+      ids.data[first + g] = static_cast<int32_t>(found[g]);
+      probabilities.data[first + g] = p[g][found[g]];
+    }
+  });
+  if (badRow.load() >= 0) {
+    args.failRange("row " + std::to_string(rows.data[badRow.load()]) + " of logits gives probabilities that are not finite (NaN or infinite logits)");
+  }
   return info.Env().Undefined();
 }
 

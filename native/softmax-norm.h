@@ -9,6 +9,8 @@ namespace genie {
 
 Napi::Value Softmax(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info);
+// Draws one index per listed row of logits (generation's MaskGIT sampling).
+Napi::Value SampleRows(const Napi::CallbackInfo& info);
 Napi::Value LogSoftmax(const Napi::CallbackInfo& info);
 Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info);
 Napi::Value LayerNorm(const Napi::CallbackInfo& info);

@@ -9,6 +9,7 @@ export {
   type AttentionOptions,
 } from './ops.ts';
 export { type FusedAttention, type FusedSTBlock, canFuseSTBlock, fusedSTBlockStep } from './ops-fused.ts';
+export { type Draws, sampleRows } from './ops-sampling.ts';
 export { Rng } from './random.ts';
 export { Embedding, LayerNorm, Linear, type LinearOptions, Module, RMSNorm, buffer, normal, truncatedNormal, uniform } from './nn.ts';
 export { AdamW, type AdamWOptions, type CosineScheduleOptions, type OptimizerState, clipGradNorm, cosineSchedule, vectorsOnly } from './optim.ts';

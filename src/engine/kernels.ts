@@ -96,6 +96,10 @@ export interface Kernels {
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
   logSoftmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
   logSoftmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number): void;
+  // For each row index in `rows`, the index Rng.categorical draws from softmax(logits[row] / temperature)
+  // (softmax and mulScalar as their kernels compute them) with uniforms[i] in place of its uniform(), and that
+  // index's probability. Temperature 0: the argmax (lowest index on ties) and no uniforms.
+  sampleRows(logits: Float32Array, cols: number, rows: Int32Array, temperature: number, uniforms: Float64Array, ids: Int32Array, probabilities: Float32Array): void;
 
   // Normalise each row of (rows, cols); mean and rstd (1/sqrt(var+eps)) are saved for backward.
   // w and b may be null (no affine). Backward overwrites dx, dw and db.

@@ -435,3 +435,44 @@ test('random argument sizes never crash: each call either runs or throws', () =>
   }
   assert.ok(ran > 0 && thrown > 0, `ran ${ran}, threw ${thrown}`);
 });
+
+test('sampleRows draws exactly what Rng.categorical draws from the softmax kernel, at any temperature, and rejects bad rows', () => {
+  const [rows, cols] = [40, 1024];
+  const logits = uniform(rows * cols, -6, 6);
+  logits.fill(3, 5 * cols, 6 * cols); // a flat row: ties everywhere
+  const listed = Int32Array.from([0, 5, 7, 8, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 30, 39, 1]); // not in order, > 2 groups of 8
+  for (const temperature of [1, 0.5, 2, 0]) {
+    const seed = 11;
+    // The loop generation ran before the kernel: mulScalar, softmax over all rows, then categorical per row.
+    const scaled = new Float32Array(logits.length);
+    if (temperature > 0) native.unary('mulScalar', logits, scaled, 1 / temperature);
+    else scaled.set(logits);
+    const probabilities = new Float32Array(logits.length);
+    native.softmax(scaled, probabilities, rows, cols, 0);
+    const draw = new Rng(seed);
+    const expected = Array.from(listed, (row) => {
+      const p = probabilities.subarray(row * cols, (row + 1) * cols);
+      return temperature > 0 ? draw.categorical(p) : p.indexOf(Math.max(...p));
+    });
+    const replay = new Rng(seed);
+    const uniforms = Float64Array.from(listed, () => replay.uniform());
+    for (const kernels of [native, reference]) {
+      const ids = new Int32Array(listed.length), chance = new Float32Array(listed.length);
+      kernels.sampleRows(logits, cols, listed, temperature, temperature > 0 ? uniforms : new Float64Array(0), ids, chance);
+      if (kernels === native) {
+        assert.deepEqual(Array.from(ids), expected, `native, temperature ${temperature}`);
+        assert.deepEqual(Array.from(chance), expected.map((id, i) => probabilities[listed[i] * cols + id]));
+      } else {
+        // The reference's softmax uses Math.exp: the same draws except where a uniform falls within ~1e-7 of an edge.
+        assert.ok(ids.filter((id, i) => id === expected[i]).length >= listed.length - 1, `reference, temperature ${temperature}`);
+      }
+    }
+  }
+  const ids = new Int32Array(1), chance = new Float32Array(1);
+  assert.throws(() => native.sampleRows(logits, cols, Int32Array.of(rows), 1, Float64Array.of(0.5), ids, chance), /sampleRows: rows\[0\] = 40 is outside the 40 rows of logits/);
+  assert.throws(() => native.sampleRows(logits, cols, Int32Array.of(0), 1, new Float64Array(2), ids, chance), /sampleRows: uniforms has 2 elements, expected 1/);
+  assert.throws(() => native.sampleRows(logits, cols, Int32Array.of(0), -1, new Float64Array(0), ids, chance), /sampleRows: temperature must be a finite number >= 0/);
+  const broken = logits.slice();
+  broken[3 * cols + 10] = Number.NaN;
+  assert.throws(() => native.sampleRows(broken, cols, Int32Array.of(2, 3), 1, Float64Array.of(0.1, 0.2), new Int32Array(2), new Float32Array(2)), /sampleRows: row 3 of logits gives probabilities that are not finite/);
+});

@@ -44,6 +44,7 @@ export function loadNative(): Kernels {
     maxBackward: k.maxBackward,
     softmax: k.softmax,
     softmaxBackward: k.softmaxBackward,
+    sampleRows: k.sampleRows,
     logSoftmax: k.logSoftmax,
     logSoftmaxBackward: k.logSoftmaxBackward,
     layerNorm: k.layerNorm,

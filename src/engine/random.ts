@@ -61,19 +61,7 @@ export class Rng {
 
   // An index drawn with probability proportional to weights[i] (weights need not sum to 1).
   categorical(weights: ArrayLike<number>): number {
-    let total = 0;
-    for (let i = 0; i < weights.length; i++) {
-      if (!(weights[i] >= 0)) throw new Error(`Rng.categorical: weight ${i} is ${weights[i]}; weights must be finite and >= 0`);
-      total += weights[i];
-    }
-    if (!(total > 0 && Number.isFinite(total))) throw new Error(`Rng.categorical: weights sum to ${total}; need a positive finite sum`);
-    let target = this.uniform() * total;
-    for (let i = 0; i < weights.length; i++) {
-      target -= weights[i];
-      if (target < 0) return i;
-    }
-    // Rounding can leave target at 0 after the last positive weight: return that weight's index.
-    for (let i = weights.length - 1; ; i--) if (weights[i] > 0) return i;
+    return categoricalPick(weights, categoricalTotal(weights), this.uniform());
   }
 
   // Fisher-Yates, in place; returns the array.
@@ -109,4 +97,27 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+// Rng.categorical in two parts, so that a kernel given the uniforms draws the same indices (sampleRows in
+// kernels.ts). The sum of the weights in index order; throws unless they are finite, >= 0 and sum above 0.
+export function categoricalTotal(weights: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    if (!(weights[i] >= 0)) throw new Error(`Rng.categorical: weight ${i} is ${weights[i]}; weights must be finite and >= 0`);
+    total += weights[i];
+  }
+  if (!(total > 0 && Number.isFinite(total))) throw new Error(`Rng.categorical: weights sum to ${total}; need a positive finite sum`);
+  return total;
+}
+
+// The index at which u * total, less the weights in index order, first drops below 0 (u uniform in [0, 1)).
+export function categoricalPick(weights: ArrayLike<number>, total: number, u: number): number {
+  let target = u * total;
+  for (let i = 0; i < weights.length; i++) {
+    target -= weights[i];
+    if (target < 0) return i;
+  }
+  // Rounding can leave target at 0 after the last positive weight: return that weight's index.
+  for (let i = weights.length - 1; ; i--) if (weights[i] > 0) return i;
 }

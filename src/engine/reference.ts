@@ -9,6 +9,7 @@
 //   query row i; masked keys get probability 0.
 // - gemm: beta = 0 overwrites C without reading it (BLAS semantics, so NaN garbage in C does not leak).
 import type { AttentionParams, GemmParams, Kernels } from './kernels.ts';
+import { categoricalPick, categoricalTotal } from './random.ts';
 import { binaryOp, derivative, forward } from './scalar-math.ts';
 
 function checkLength(kernel: string, name: string, array: { length: number }, expected: number): void {
@@ -157,6 +158,22 @@ export const reference: Kernels = {
       for (let j = 0; j < visible; j++) total += Math.exp(x[r * cols + j] - peak);
       for (let j = 0; j < cols; j++) y[r * cols + j] = j < visible ? Math.exp(x[r * cols + j] - peak) / total : 0;
     }
+  },
+
+  sampleRows(logits, cols, rows, temperature, uniforms, ids, probabilities) {
+    const p = new Float32Array(cols);
+    rows.forEach((row, i) => {
+      if (!(row >= 0 && (row + 1) * cols <= logits.length)) throw new RangeError(`sampleRows: rows[${i}] = ${row} is outside the logits`);
+      const x = logits.subarray(row * cols, (row + 1) * cols);
+      if (temperature > 0) reference.unary('mulScalar', x, p, 1 / temperature);
+      else p.set(x);
+      reference.softmax(p, p, 1, cols, 0);
+      let id = 0;
+      if (temperature > 0) id = categoricalPick(p, categoricalTotal(p), uniforms[i]);
+      else for (let j = 1; j < cols; j++) if (p[j] > p[id]) id = j;
+      ids[i] = id;
+      probabilities[i] = p[id];
+    });
   },
 
   softmaxBackward(y, dy, dx, rows, cols) {

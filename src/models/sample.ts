@@ -19,7 +19,7 @@
 // cache write runs in scratch memory (engine withScratchMemory): the cache copies what it keeps.
 //
 // Dimension keys: B batch, F frames held, N tokens per frame, K codes (id K: mask token), Dz action width.
-import { div, noGrad, reshape, slice, softmax, withScratchMemory } from '../engine/index.ts';
+import { noGrad, reshape, sampleRows, slice, withScratchMemory } from '../engine/index.ts';
 import type { Rng, Tensor } from '../engine/index.ts';
 import { tokensPerFrame, windowSlide } from './config.ts';
 import type { DynamicsModel } from './dynamics.ts';
@@ -116,19 +116,14 @@ export class FrameGenerator {
       // Each step's tensors die with it; only `frame` (its tokens) carries over.
       withScratchMemory(() => {
         const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
-        const probabilities = softmax(temperature > 0 ? div(logits, temperature) : logits).data;
+        const masked = Int32Array.from(frame.keys()).filter((at) => frame[at] === maskId); // rows (b, n) still masked
+        const { ids, probabilities } = sampleRows(logits, masked, temperature, rng);
         const keepMasked = maskedAfterStep(tokens, step, steps);
         for (let b = 0; b < batch; b++) {
-          const drawn: { n: number; id: number; confidence: number }[] = [];
-          for (let n = 0; n < tokens; n++) {
-            const at = b * tokens + n;
-            if (frame[at] !== maskId) continue;
-            const row = probabilities.subarray(at * maskId, (at + 1) * maskId);
-            const id = temperature > 0 ? rng.categorical(row) : argmax(row);
-            drawn.push({ n, id, confidence: row[id] }); // MaskGIT keeps the tokens it drew with the highest probability
-          }
-          drawn.sort((p, q) => q.confidence - p.confidence || p.n - q.n);
-          for (const { n, id } of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[b * tokens + n] = id;
+          // MaskGIT keeps the tokens it drew with the highest probability.
+          const drawn = Array.from(masked.keys()).filter((i) => masked[i] < (b + 1) * tokens && masked[i] >= b * tokens);
+          drawn.sort((p, q) => probabilities[q] - probabilities[p] || masked[p] - masked[q]);
+          for (const i of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[masked[i]] = ids[i];
         }
       });
     }
@@ -210,10 +205,4 @@ export class FrameGenerator {
 interface Window {
   start: number;
   cache: KVCache;
-}
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
-  return best;
 }
