@@ -6,10 +6,12 @@
 //   2. per (clip, head): spatial attention over the frame's N tokens (attendBf16, attention.cc);
 //   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
 //      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
-//      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, exact GELU, fc2 +
+//      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, GELU, fc2 +
 //      residual.
-// Products round their inputs to bf16 where withPrecision('bf16') does op by op, and norms and softmax are
-// the same row functions, so the two paths differ only in the order of a few fp32 sums.
+// Products round their inputs to bf16 where withPrecision('bf16') does op by op. LayerNorm sums in float,
+// the temporal softmax is in float and GELU's erf is a rational fit (geluRational): each is far below what
+// the bf16 rounding of the next product resolves, so the paths differ by a bf16 rounding here and there
+// (st-transformer.test.ts compares them).
 #include "st-block.h"
 
 #include <algorithm>
@@ -38,9 +40,8 @@ struct Norm {
 struct Linear {
   int64_t in, out;
   const uint16_t* packed;  // made by bf16Pack
-  std::vector<float> bias;  // padded to whole tiles; empty: none
-
-  const float* biasOrNull() const { return bias.empty() ? nullptr : bias.data(); }
+  const float* bias;  // null: none; whole 32-column blocks (bf16MultiplyBlock), else a padded copy in `padded`
+  std::vector<float> padded;
 };
 
 struct AttentionWeights {
@@ -79,7 +80,12 @@ Linear readLinear(const Args& args, const Napi::Object& w, const char* field, in
   args.requireLength((name + ".packed").c_str(), packed.length, checkedPackedLength(args, out, in));
   const FloatSpan bias = args.floatsField(linear, name.c_str(), "bias", true);
   if (bias.data) args.requireLength((name + ".bias").c_str(), bias.length, out);
-  return {in, out, packed.data, bias.data ? bf16PaddedBias(bias.data, out) : std::vector<float>()};
+  Linear layer{in, out, packed.data, bias.data, {}};
+  if (bias.data && out % kBf16Block != 0) {
+    layer.padded = bf16PaddedBias(bias.data, out);
+    layer.bias = layer.padded.data();
+  }
+  return layer;
 }
 
 AttentionWeights readAttention(const Args& args, const Napi::Object& w, const char* prefix, const Block& b) {
@@ -116,7 +122,8 @@ Block readBlock(const Args& args) {
 }
 
 #ifdef GENIE_AMX
-// One worker's buffers for the row passes (32 rows at a time).
+// One worker's buffers for the row passes (32 rows at a time), kept by the calling thread from call to call:
+// allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
   std::vector<uint16_t> rounded;  // a product's left operand in bf16, 32 x bf16RowLength(widest input)
   std::vector<float> normed;      // one normalised row
@@ -125,13 +132,19 @@ struct RowScratch {
   std::vector<float> mixed;       // 32 x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
 
-  explicit RowScratch(const Block& b)
-      : rounded(kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden}))),
-        normed(b.width),
-        output(kBf16Block * b.width),
-        wide(kBf16Block * std::max(3 * b.inner(), b.hidden)),
-        mixed(kBf16Block * b.inner()),
-        scores(b.capacity) {}
+  void fit(const Block& b) {
+    grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
+    grow(normed, b.width);
+    grow(output, kBf16Block * b.width);
+    grow(wide, kBf16Block * std::max(3 * b.inner(), b.hidden));
+    grow(mixed, kBf16Block * b.inner());
+    grow(scores, b.capacity);
+  }
+
+  template <class T>
+  static void grow(std::vector<T>& buffer, int64_t size) {
+    if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
+  }
 };
 
 // LayerNorm of one row in float sums (its output is rounded to bf16 next; layerNormRow sums in double for
@@ -178,7 +191,7 @@ void softmaxInPlace(float* row, int64_t count) {
 void multiply(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
   const int64_t ldk = bf16RowLength(layer.in);
   bf16RoundRows(left, rows, layer.in, ld, 1.0f, s.rounded.data(), ldk);
-  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.biasOrNull(), out, layer.out);
+  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
 }
 
 // out = LayerNorm(rows of x) W^T + bias.
@@ -188,7 +201,7 @@ void normThenMultiply(const Norm& norm, const Linear& layer, const float* x, int
     if (r < rows) normalizeRow(norm, x + r * layer.in, layer.in, s.normed.data());
     bf16RoundRow(s.normed.data(), r < rows ? layer.in : 0, 1.0f, s.rounded.data() + r * ldk, ldk);
   }
-  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.biasOrNull(), out, layer.out);
+  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
 }
 
 // QK-norm: LayerNorm over each head's slice of q and k in rows of [q | k | v] (3I values each), in place.
@@ -244,7 +257,10 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
 
   float* hidden = s.wide.data();  // rows x H
   normThenMultiply(b.ffnNorm, b.fc1, stream, rows, s, hidden);
-  for (int64_t i = 0; i < rows * b.hidden; i++) hidden[i] = gelu(hidden[i]);
+  for (int64_t i = 0; i < rows * b.hidden; i += 16) {
+    const __mmask16 lanes = lanesFrom(i, rows * b.hidden);
+    _mm512_mask_storeu_ps(hidden + i, lanes, geluRational(_mm512_maskz_loadu_ps(lanes, hidden + i)));
+  }
   multiply(b.fc2, hidden, rows, b.hidden, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
 }
@@ -253,8 +269,17 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
   // A block whose qkv product is under 2^20 multiply-adds stays on one thread (as bf16Linear does).
   const int workers = static_cast<double>(b.rows()) * b.width * 3 * inner < (1 << 20) ? 1 : threadCount();
-  std::vector<RowScratch> scratch(static_cast<size_t>(workers), RowScratch(b));
-  std::vector<float> qkv(static_cast<size_t>(b.rows() * 3 * inner)), mixed(static_cast<size_t>(b.rows() * inner));
+  // The calling thread's buffers, named by reference: inside the lambdas, which run on the pool's threads,
+  // a thread_local name would mean each worker's own (empty) copy.
+  thread_local std::vector<RowScratch> callerScratch;
+  thread_local std::vector<float> callerQkv, callerMixed;
+  std::vector<RowScratch>& scratch = callerScratch;
+  std::vector<float>& qkv = callerQkv;      // (B*N, 3I)
+  std::vector<float>& mixed = callerMixed;  // (B*N, I)
+  if (static_cast<int>(scratch.size()) < workers) scratch.resize(static_cast<size_t>(workers));
+  for (RowScratch& s : scratch) s.fit(b);
+  RowScratch::grow(qkv, b.rows() * 3 * inner);
+  RowScratch::grow(mixed, b.rows() * inner);
 
   parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
     const int64_t first = item * kBf16Block, rows = std::min(kBf16Block, b.rows() - first);

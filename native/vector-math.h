@@ -210,6 +210,32 @@ inline __m512 expNonPositive(__m512 x) {
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   return _mm512_maskz_scalef_ps(kAllLanes, p, n);
 }
+
+// GELU x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 with erf as a rational function of odd degree 13 over even
+// degree 8 on [-4, 4] (erf is +-1 in float beyond), the fit Eigen and XLA use for float erf: absolute error
+// below 1e-7 and no exp, about a third of gelu()'s time. Absolute, not relative, accuracy in the far negative
+// tail (gelu(-5) = -1.4e-6 comes out within 2e-7), which is all a bf16 product that follows can resolve;
+// training keeps gelu() and its derivative.
+inline __m512 geluRational(__m512 x) {
+  const __m512 scaled = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678f));
+  const __m512 z = _mm512_maskz_min_ps(kAllLanes, _mm512_maskz_max_ps(kAllLanes, scaled, _mm512_set1_ps(-4.0f)), _mm512_set1_ps(4.0f));
+  const __m512 z2 = _mm512_mul_ps(z, z);
+  __m512 p = _mm512_set1_ps(-2.72614225801306e-10f);
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(2.77068142495902e-08f));
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(-2.10102402082508e-06f));
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(-5.69250639462346e-05f));
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(-7.34990630326855e-04f));
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(-2.95459980854025e-03f));
+  p = _mm512_fmadd_ps(p, z2, _mm512_set1_ps(-1.60960333262415e-02f));
+  __m512 q = _mm512_set1_ps(-1.45660718464996e-05f);
+  q = _mm512_fmadd_ps(q, z2, _mm512_set1_ps(-2.13374055278905e-04f));
+  q = _mm512_fmadd_ps(q, z2, _mm512_set1_ps(-1.68282697438203e-03f));
+  q = _mm512_fmadd_ps(q, z2, _mm512_set1_ps(-7.37332916720468e-03f));
+  q = _mm512_fmadd_ps(q, z2, _mm512_set1_ps(-1.42647390514189e-02f));
+  const __m512 erf = _mm512_div_ps(_mm512_mul_ps(z, p), q);
+  const __m512 half = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+  return _mm512_fmadd_ps(half, erf, half);
+}
 #endif
 
 }  // namespace genie
