@@ -15,8 +15,10 @@
 #include "st-block.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -216,6 +218,70 @@ void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv,
   }
 }
 
+// Sixteen vectors to one whose lanes are their sums, in 15 adds (not 16 horizontal sums): each level
+// pairs vectors and adds the halves of what is left of each (256, 128, 64, then 32 bits). Lane l ends up holding the sum of vector
+// kSummedVector[l] (a fixed permutation, found once by running the network on vectors filled with their index).
+__m512 sumSixteen(__m512 v[16]) {
+  for (int i = 0; i < 8; i++) {  // 16 -> 8: 128-bit chunks [a0 a1 b0 b1] + [a2 a3 b2 b3]
+    v[i] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(kAllLanes, v[2 * i], v[2 * i + 1], 0x44),
+                         _mm512_maskz_shuffle_f32x4(kAllLanes, v[2 * i], v[2 * i + 1], 0xee));
+  }
+  for (int i = 0; i < 4; i++) {  // 8 -> 4: [c0 c2 d0 d2] + [c1 c3 d1 d3]: each chunk now one vector's partial sums
+    v[i] = _mm512_add_ps(_mm512_maskz_shuffle_f32x4(kAllLanes, v[2 * i], v[2 * i + 1], 0x88),
+                         _mm512_maskz_shuffle_f32x4(kAllLanes, v[2 * i], v[2 * i + 1], 0xdd));
+  }
+  for (int i = 0; i < 2; i++) {  // 4 -> 2: within chunks, [m01 n01] + [m23 n23] as 64-bit pairs
+    const __m512d a = _mm512_castps_pd(v[2 * i]), c = _mm512_castps_pd(v[2 * i + 1]);
+    v[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xff, a, c)), _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xff, a, c)));
+  }
+  // 2 -> 1: within chunks, [s0 s2 t0 t2] + [s1 s3 t1 t3]
+  return _mm512_add_ps(_mm512_maskz_shuffle_ps(kAllLanes, v[0], v[1], 0x88), _mm512_maskz_shuffle_ps(kAllLanes, v[0], v[1], 0xdd));
+}
+
+const std::array<int, 16> kSummedVector = [] {
+  __m512 v[16];
+  for (int i = 0; i < 16; i++) v[i] = _mm512_set1_ps(static_cast<float>(i));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sumSixteen(v));
+  std::array<int, 16> vectorOf{};
+  for (int l = 0; l < 16; l++) vectorOf[l] = static_cast<int>(lanes[l] / 16.0f);
+  return vectorOf;
+}();
+
+constexpr int64_t kMaxFastHeadDim = 64;
+
+// One query head's attention over its token's first `frames` (<= 16) cached frames, frame f's key and value
+// at keys/values + f * stride, head width dh a multiple of 16 up to kMaxFastHeadDim: the 16 dot products
+// reduced together, the softmax in one vector, the weighted values summed in registers.
+void attendFrames(const float* q, const float* keys, const float* values, int64_t stride, int64_t frames, int64_t dh, float scale,
+                  float* out) {
+  const int64_t chunks = dh / 16;
+  __m512 query[kMaxFastHeadDim / 16], sums[16];
+  for (int64_t c = 0; c < chunks; c++) query[c] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * c), _mm512_set1_ps(scale));
+  for (int64_t f = 0; f < 16; f++) {
+    sums[f] = _mm512_setzero_ps();
+    if (f >= frames) continue;
+    for (int64_t c = 0; c < chunks; c++) sums[f] = _mm512_fmadd_ps(query[c], _mm512_loadu_ps(keys + f * stride + 16 * c), sums[f]);
+  }
+  const __m512 scores = sumSixteen(sums);  // lane l: frame kSummedVector[l]
+  __mmask16 present = 0;
+  for (int l = 0; l < 16; l++) present |= static_cast<__mmask16>((kSummedVector[l] < frames ? 1u : 0u) << l);
+  const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 peak = _mm512_set1_ps(laneMax(_mm512_mask_mov_ps(lowest, present, scores)));
+  const __m512 e = _mm512_maskz_mov_ps(present, expNonPositive(_mm512_sub_ps(scores, peak)));
+  alignas(64) float weight[16];
+  _mm512_store_ps(weight, _mm512_mul_ps(e, _mm512_set1_ps(1.0f / laneSum(e))));
+  float byFrame[16];
+  for (int l = 0; l < 16; l++) byFrame[kSummedVector[l]] = weight[l];
+  __m512 mixed[kMaxFastHeadDim / 16];
+  for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_setzero_ps();
+  for (int64_t f = 0; f < frames; f++) {
+    const __m512 p = _mm512_set1_ps(byFrame[f]);
+    for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(values + f * stride + 16 * c), mixed[c]);
+  }
+  for (int64_t c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, mixed[c]);
+}
+
 void addInto(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
@@ -241,6 +307,10 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
     std::copy(row + inner, row + 2 * inner, keys + base + b.held * frameSize);
     std::copy(row + 2 * inner, row + 3 * inner, values + base + b.held * frameSize);
     for (int64_t h = 0; h < b.heads; h++) {
+      if (frames <= 16 && dh % 16 == 0 && dh <= kMaxFastHeadDim) {
+        attendFrames(row + h * dh, keys + base + h * dh, values + base + h * dh, frameSize, frames, dh, scale, s.mixed.data() + r * inner + h * dh);
+        continue;
+      }
       for (int64_t f = 0; f < frames; f++) s.scores[f] = scale * dotFloat(row + h * dh, keys + base + f * frameSize + h * dh, dh);
       softmaxInPlace(s.scores.data(), frames);
       float* out = s.mixed.data() + r * inner + h * dh;

@@ -194,6 +194,13 @@ inline float laneSum(__m512 v) {
   return _mm512_cvtss_f32(v);
 }
 
+// Largest of the 16 lanes (NaN if any lane is NaN, as maxFloat).
+inline float laneMax(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  return maxFloat(lanes, 16);
+}
+
 // e^x for x <= 0 (a score minus its row's maximum) to ~1e-5 relative: the probabilities are rounded to
 // bf16 (2^-9) next. 2^(x log2 e): the fraction's power by its degree-5 Taylor polynomial, the integer part by
 // scalef; NaN stays NaN (max keeps its second operand when one is NaN).

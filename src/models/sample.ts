@@ -116,12 +116,12 @@ export class FrameGenerator {
       // Each step's tensors die with it; only `frame` (its tokens) carries over.
       withScratchMemory(() => {
         const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
-        const masked = Int32Array.from(frame.keys()).filter((at) => frame[at] === maskId); // rows (b, n) still masked
-        const { ids, probabilities } = sampleRows(logits, masked, temperature, rng);
+        const masked = Int32Array.from(frame.keys()).filter((at) => frame[at] === maskId); // rows b * N + n still masked
+        const { ids, probabilities } = sampleRows(logits, masked, temperature, rng); // one draw per masked token
         const keepMasked = maskedAfterStep(tokens, step, steps);
         for (let b = 0; b < batch; b++) {
-          // MaskGIT keeps the tokens it drew with the highest probability.
-          const drawn = Array.from(masked.keys()).filter((i) => masked[i] < (b + 1) * tokens && masked[i] >= b * tokens);
+          // Clip b's draws; MaskGIT keeps those with the highest probability.
+          const drawn = Array.from(masked.keys()).filter((i) => Math.floor(masked[i] / tokens) === b);
           drawn.sort((p, q) => probabilities[q] - probabilities[p] || masked[p] - masked[q]);
           for (const i of drawn.slice(0, Math.max(0, drawn.length - keepMasked))) frame[masked[i]] = ids[i];
         }

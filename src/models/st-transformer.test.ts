@@ -68,28 +68,30 @@ test('a block whose width does not split into heads asks for headDim', () => {
 // The fused block (engine/ops-fused.ts, native/st-block.cc) against the same blocks op by op, both in bf16:
 // products round the same inputs, so only the order of fp32 sums differs, and occasionally a bf16 rounding.
 test('one frame in bf16 runs each block fused and matches the op-by-op bf16 path, cache writes included', bf16Supported() ? {} : { skip: 'no AMX bf16 tiles' }, () => {
-  // The shipped world's head width; and widths off the tile grid (head 24, width 72, FFN 100), two clips.
+  // The shipped world's head width (32: the vectorised temporal attention), with a full cache of 16 frames;
+  // widths off the tile grid (head 24, width 72, FFN 100), two clips.
   const configs = [
-    { batch: 1, tokens: 64, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
-    { batch: 2, tokens: 40, config: { blocks: 2, width: 72, heads: 3, mlpRatio: 100 / 72 } },
+    { batch: 1, tokens: 64, held: 3, capacity: 5, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
+    { batch: 1, tokens: 32, held: 15, capacity: 16, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
+    { batch: 2, tokens: 40, held: 3, capacity: 5, config: { blocks: 2, width: 72, heads: 3, mlpRatio: 100 / 72 } },
   ];
-  for (const { batch, tokens, config } of configs) {
+  for (const { batch, tokens, held, capacity, config } of configs) {
     const stack = new STTransformer(config, new Rng(3));
     const { width } = config;
-    const x = randomInput([batch, 4, tokens, width], 4);
+    const x = randomInput([batch, held + 1, tokens, width], 4);
     const profile = profileKernels(backend());
     const previous = useBackend(profile.kernels);
     try {
       noGrad(() => withPrecision('bf16', () => {
-        const [fusedCache, opsCache] = [new KVCache(2, 5), new KVCache(2, 5)];
-        for (const cache of [fusedCache, opsCache]) stack.forward(slice(x, 1, 0, 3), cache, true); // three frames at once: op by op
-        const frame = slice(x, 1, 3, 4);
+        const [fusedCache, opsCache] = [new KVCache(2, capacity), new KVCache(2, capacity)];
+        for (const cache of [fusedCache, opsCache]) stack.forward(slice(x, 1, 0, held), cache, true); // the held frames at once: op by op
+        const frame = slice(x, 1, held, held + 1);
         const before = frame.data.slice();
         profile.reset();
         const fused = stack.forward(frame, fusedCache, true);
         assert.equal(profile.table().find((row) => row.kernel === 'stBlockBf16')?.calls, 2, 'one fused call per block');
         assert.deepEqual(frame.data, before, 'the input frame is left as it was');
-        assert.equal(fusedCache.frames, 4);
+        assert.equal(fusedCache.frames, held + 1);
         let ops = frame;
         stack.blocks.forEach((block, layer) => {
           ops = block.forward(ops, { kv: opsCache, layer });
@@ -105,8 +107,8 @@ test('one frame in bf16 runs each block fused and matches the op-by-op bf16 path
             assert.ok(gap < 0.01, `block ${layer} ${part} in the cache differ by ${gap}`);
           }
         }
-        stack.forward(frame, fusedCache, true); // a fifth frame fills the cache
-        assert.throws(() => stack.forward(frame, fusedCache, false), /KV cache: 5 frames held \+ 1 new exceed its 5/);
+        while (fusedCache.frames < capacity) stack.forward(frame, fusedCache, true); // fill the cache
+        assert.throws(() => stack.forward(frame, fusedCache, false), new RegExp(`KV cache: ${capacity} frames held \\+ 1 new exceed its ${capacity}`));
       }));
     } finally {
       useBackend(previous);
