@@ -49,23 +49,18 @@ Napi::Value Args::at(size_t index, const char* name) const {
   return info_[index];
 }
 
-FloatSpan Args::toFloats(const Napi::Value& value, const std::string& what) const {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    failType(what + " must be a Float32Array, got " + describe(value));
+template <class T, class Array>
+Span<T> Args::typedArray(const Napi::Value& value, napi_typedarray_type type, const char* typeName, const std::string& what) const {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) {
+    failType(what + " must be a" + (typeName[0] == 'I' ? "n " : " ") + typeName + ", got " + describe(value));
   }
-  auto array = value.As<Napi::Float32Array>();
+  auto array = value.As<Array>();
   return {array.Data(), static_cast<int64_t>(array.ElementLength())};
 }
 
-Uint16Span Args::toUint16s(const Napi::Value& value, const std::string& what) const {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
-    failType(what + " must be a Uint16Array, got " + describe(value));
-  }
-  auto array = value.As<Napi::Uint16Array>();
-  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
+FloatSpan Args::floats(size_t index, const char* name) const {
+  return typedArray<float, Napi::Float32Array>(at(index, name), napi_float32_array, "Float32Array", name);
 }
-
-FloatSpan Args::floats(size_t index, const char* name) const { return toFloats(at(index, name), name); }
 
 FloatSpan Args::optionalFloats(size_t index, const char* name) const {
   Napi::Value value = at(index, name);
@@ -74,23 +69,15 @@ FloatSpan Args::optionalFloats(size_t index, const char* name) const {
 }
 
 IntSpan Args::ints(size_t index, const char* name) const {
-  Napi::Value value = at(index, name);
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    failType(std::string(name) + " must be an Int32Array, got " + describe(value));
-  }
-  auto array = value.As<Napi::Int32Array>();
-  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
+  return typedArray<int32_t, Napi::Int32Array>(at(index, name), napi_int32_array, "Int32Array", name);
 }
 
-Uint16Span Args::uint16s(size_t index, const char* name) const { return toUint16s(at(index, name), name); }
+Uint16Span Args::uint16s(size_t index, const char* name) const {
+  return typedArray<uint16_t, Napi::Uint16Array>(at(index, name), napi_uint16_array, "Uint16Array", name);
+}
 
 DoubleSpan Args::doubles(size_t index, const char* name) const {
-  Napi::Value value = at(index, name);
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    failType(std::string(name) + " must be a Float64Array, got " + describe(value));
-  }
-  auto array = value.As<Napi::Float64Array>();
-  return {array.Data(), static_cast<int64_t>(array.ElementLength())};
+  return typedArray<double, Napi::Float64Array>(at(index, name), napi_float64_array, "Float64Array", name);
 }
 
 std::string Args::string(size_t index, const char* name) const {
@@ -174,11 +161,11 @@ Napi::Object Args::objectField(const Napi::Object& object, const char* objectNam
 FloatSpan Args::floatsField(const Napi::Object& object, const char* objectName, const char* field, bool optional) const {
   Napi::Value value = object.Get(field);
   if (optional && (value.IsNull() || value.IsUndefined())) return {};
-  return toFloats(value, std::string(objectName) + "." + field);
+  return typedArray<float, Napi::Float32Array>(value, napi_float32_array, "Float32Array", std::string(objectName) + "." + field);
 }
 
 Uint16Span Args::uint16sField(const Napi::Object& object, const char* objectName, const char* field) const {
-  return toUint16s(object.Get(field), std::string(objectName) + "." + field);
+  return typedArray<uint16_t, Napi::Uint16Array>(object.Get(field), napi_uint16_array, "Uint16Array", std::string(objectName) + "." + field);
 }
 
 void Args::requireLength(const char* name, int64_t length, int64_t expected) const {

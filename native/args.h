@@ -13,25 +13,16 @@ namespace genie {
 
 constexpr int kMaxRank = 6;
 
-struct FloatSpan {
-  float* data = nullptr;
+// A typed array's elements as the kernel sees them.
+template <class T>
+struct Span {
+  T* data = nullptr;
   int64_t length = 0;
 };
-
-struct IntSpan {
-  int32_t* data = nullptr;
-  int64_t length = 0;
-};
-
-struct DoubleSpan {
-  double* data = nullptr;
-  int64_t length = 0;
-};
-
-struct Uint16Span {
-  uint16_t* data = nullptr;
-  int64_t length = 0;
-};
+using FloatSpan = Span<float>;
+using IntSpan = Span<int32_t>;
+using DoubleSpan = Span<double>;
+using Uint16Span = Span<uint16_t>;
 
 // One kernel call's arguments. Errors are thrown as JS exceptions whose message starts with the kernel
 // name, e.g. "gemm: p.lda (3) must be >= 4, the row length of A".
@@ -78,8 +69,9 @@ class Args {
 
  private:
   Napi::Value at(size_t index, const char* name) const;
-  FloatSpan toFloats(const Napi::Value& value, const std::string& what) const;
-  Uint16Span toUint16s(const Napi::Value& value, const std::string& what) const;
+  // The elements of a typed array of the given type ("Float32Array"), or a TypeError naming `what`.
+  template <class T, class Array>
+  Span<T> typedArray(const Napi::Value& value, napi_typedarray_type type, const char* typeName, const std::string& what) const;
   int64_t toInteger(const Napi::Value& value, const std::string& what, bool nonNegative) const;
 
   const Napi::CallbackInfo& info_;

@@ -93,15 +93,7 @@ void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
     std::fill(dst, dst + length, uint16_t{0});
     return;
   }
-  const __m512 peak = _mm512_set1_ps(maxFloat(row, visible));
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t j = 0; j < visible; j += 16) {
-    const __mmask16 lanes = lanesFrom(j, visible);
-    const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
-    _mm512_mask_storeu_ps(row + j, lanes, e);
-    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
-  }
-  bf16RoundRow(row, visible, 1.0f / laneSum(sum), dst, length);
+  bf16RoundRow(row, visible, 1.0f / expShiftedInPlace(row, visible), dst, length);
 }
 #endif
 

@@ -174,15 +174,7 @@ void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
 
 // Softmax of a short row in place, in float (a temporal attention's scores over the cached frames).
 void softmaxInPlace(float* row, int64_t count) {
-  const __m512 peak = _mm512_set1_ps(maxFloat(row, count));
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t j = 0; j < count; j += 16) {
-    const __mmask16 lanes = lanesFrom(j, count);
-    const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
-    _mm512_mask_storeu_ps(row + j, lanes, e);
-    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
-  }
-  const __m512 inverse = _mm512_set1_ps(1.0f / laneSum(sum));
+  const __m512 inverse = _mm512_set1_ps(1.0f / expShiftedInPlace(row, count));
   for (int64_t j = 0; j < count; j += 16) {
     const __mmask16 lanes = lanesFrom(j, count);
     _mm512_mask_storeu_ps(row + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, row + j), inverse));

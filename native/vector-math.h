@@ -218,6 +218,19 @@ inline __m512 expNonPositive(__m512 x) {
   return _mm512_maskz_scalef_ps(kAllLanes, p, n);
 }
 
+// row[0:count) = e^(row - max(row)) in place (16 lanes, masked tail); returns their sum, softmax's denominator.
+inline float expShiftedInPlace(float* row, int64_t count) {
+  const __m512 peak = _mm512_set1_ps(maxFloat(row, count));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t j = 0; j < count; j += 16) {
+    const __mmask16 lanes = lanesFrom(j, count);
+    const __m512 e = expNonPositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + j), peak));
+    _mm512_mask_storeu_ps(row + j, lanes, e);
+    sum = _mm512_mask_add_ps(sum, lanes, sum, e);
+  }
+  return laneSum(sum);
+}
+
 // GELU x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 with erf as a rational function of odd degree 13 over even
 // degree 8 on [-4, 4] (erf is +-1 in float beyond), the fit Eigen and XLA use for float erf: absolute error
 // below 1e-7 and no exp, about a third of gelu()'s time. Absolute, not relative, accuracy in the far negative
