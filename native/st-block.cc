@@ -198,18 +198,6 @@ void normThenMultiply(const Norm& norm, const Linear& layer, const float* x, int
   bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
 }
 
-// QK-norm: LayerNorm over each head's slice of q and k in rows of [q | k | v] (3I values each), in place.
-void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv, int64_t rows) {
-  const int64_t inner = b.inner();
-  for (int64_t r = 0; r < rows; r++) {
-    for (int64_t h = 0; h < b.heads; h++) {
-      float* q = qkv + r * 3 * inner + h * b.headDim;
-      normalizeRow(a.qNorm, q, b.headDim, q);
-      normalizeRow(a.kNorm, q + inner, b.headDim, q + inner);
-    }
-  }
-}
-
 // Sixteen vectors to one whose lanes are their sums, in 15 adds (not 16 horizontal sums): each level
 // pairs vectors and adds the halves of what is left of each (256, 128, 64, then 32 bits). Lane l ends up holding the sum of vector
 // kSummedVector[l] (a fixed permutation, found once by running the network on vectors filled with their index).
@@ -272,6 +260,52 @@ void attendFrames(const float* q, const float* keys, const float* values, int64_
     for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(values + f * stride + 16 * c), mixed[c]);
   }
   for (int64_t c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, mixed[c]);
+}
+
+// QK-norm: LayerNorm over each head's slice of q and k in rows of [q | k | v] (3I values each), in place.
+// Heads of whole 16-float chunks go 16 at a time through sumSixteen (two rows of 4 + 4 heads per group in the
+// shipped world): one reduction network per 16 means and per 16 variances instead of 32 horizontal sums.
+void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv, int64_t rows) {
+  const int64_t inner = b.inner(), dh = b.headDim, perRow = 2 * b.heads;
+  const auto head = [&](int64_t item) { return qkv + (item / perRow) * 3 * inner + (item % perRow) * dh; };  // q heads, then k heads
+  const auto normOf = [&](int64_t item) -> const Norm& { return item % perRow < b.heads ? a.qNorm : a.kNorm; };
+  if (dh % 16 != 0 || dh > kMaxFastHeadDim) {
+    for (int64_t item = 0; item < rows * perRow; item++) normalizeRow(normOf(item), head(item), dh, head(item));
+    return;
+  }
+  const __m512 inverseWidth = _mm512_set1_ps(1.0f / static_cast<float>(dh));
+  for (int64_t first = 0; first < rows * perRow; first += 16) {
+    const int64_t count = std::min<int64_t>(16, rows * perRow - first);
+    __m512 v[16];
+    const auto sums = [&](auto term) {  // lane l: the sum over item kSummedVector[l]'s head of term(x, item)
+      for (int64_t i = 0; i < 16; i++) {
+        v[i] = _mm512_setzero_ps();  // past `count`: zeros
+        if (i < count) for (int64_t c = 0; c < dh; c += 16) v[i] = _mm512_add_ps(v[i], term(_mm512_loadu_ps(head(first + i) + c), i));
+      }
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, _mm512_mul_ps(sumSixteen(v), inverseWidth));
+      std::array<float, 16> byItem;
+      for (int l = 0; l < 16; l++) byItem[kSummedVector[l]] = lanes[l];
+      return byItem;
+    };
+    const std::array<float, 16> mean = sums([](__m512 x, int64_t) { return x; });
+    const std::array<float, 16> variance = sums([&](__m512 x, int64_t i) {
+      const __m512 d = _mm512_sub_ps(x, _mm512_set1_ps(mean[i]));
+      return _mm512_mul_ps(d, d);
+    });
+    for (int64_t i = 0; i < count; i++) {
+      const Norm& norm = normOf(first + i);
+      const __m512 m = _mm512_set1_ps(mean[i]);
+      const __m512 rstd = _mm512_set1_ps(static_cast<float>(1.0 / std::sqrt(static_cast<double>(variance[i]) + norm.eps)));
+      float* x = head(first + i);
+      for (int64_t c = 0; c < dh; c += 16) {
+        __m512 y = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + c), m), rstd);
+        if (norm.weight) y = _mm512_mul_ps(y, _mm512_loadu_ps(norm.weight + c));
+        if (norm.bias) y = _mm512_add_ps(y, _mm512_loadu_ps(norm.bias + c));
+        _mm512_storeu_ps(x + c, y);
+      }
+    }
+  }
 }
 
 void addInto(float* x, const float* y, int64_t n) {
