@@ -63,9 +63,7 @@ export const latentActionSchema = z.strictObject({
   // Motion features (lam.ts, motion.ts): the encoder sees how well each shift of the previous frame fits each
   // patch, and the decoder draws patches from shifted copies of x_t. The shifts cover the largest move
   // between frames, in pixels. Not in the paper: its LAM learnt motion from pixels at a scale we lack.
-  // pastMotion: the decoder's tokens of frame t also get the cost volume of x_{t-1} -> x_t, so the motion
-  // already under way need not travel in the code (see lam.ts).
-  motion: z.strictObject({ maxShiftX: z.number().int().min(0), maxShiftY: z.number().int().min(0), pastMotion: z.boolean().optional() }).optional(),
+  motion: z.strictObject({ maxShiftX: z.number().int().min(0), maxShiftY: z.number().int().min(0) }).optional(),
 });
 
 export const dynamicsSchema = z

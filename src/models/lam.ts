@@ -66,7 +66,6 @@ export class LatentActionModel extends Module {
   // Motion features, null without config.lam.motion:
   cost_embed: Linear | null; // the cost volume of each patch (K shifts) -> encoder width
   shift_logits: Linear | null; // decoder features -> the weights of the K shifted copies of x_t
-  decoder_cost_embed: Linear | null; // with motion.pastMotion: the cost volume of x_{t-1} -> x_t -> decoder width
   private readonly shifts: readonly Shift[];
 
   constructor(readonly config: ModelConfig, rng: Rng) {
@@ -93,7 +92,6 @@ export class LatentActionModel extends Module {
       // The unshifted copy starts with weight e^4 / (e^4 + K - 1): near copying x_t, as without motion features.
       this.shift_logits.bias.data[this.shifts.findIndex((s) => s.dy === 0 && s.dx === 0)] = 4;
     }
-    this.decoder_cost_embed = lam.motion?.pastMotion ? new Linear(this.shifts.length, decoder.width, rng) : null;
   }
 
   private frameShape(frames: Tensor): FrameShape {
@@ -126,12 +124,7 @@ export class LatentActionModel extends Module {
   predict(frames: Tensor, latents: Tensor): Tensor {
     const [batch, time, height, width] = frames.shape;
     const past = slice(frames, 1, 0, time - 1); // x_1..x_{T-1}, (B, T-1, H, W, C)
-    let x = this.decoder_patch_embed.forward(patchify(past, this.config.lam.patch)); // (B, T-1, N, D)
-    if (this.decoder_cost_embed) {
-      const volume = costVolume(past.data, this.frameShape(past), time - 1, this.config.lam.patch, this.shifts); // x_{t-1} -> x_t at t
-      x = add(x, this.decoder_cost_embed.forward(tensor(volume, [...x.shape.slice(0, 3), this.shifts.length])));
-    }
-    x = this.decoder_positions.forward(x);
+    const x = this.decoder_positions.forward(this.decoder_patch_embed.forward(patchify(past, this.config.lam.patch))); // (B, T-1, N, D)
     const action = reshape(this.action_embed.forward(latents), [batch, time - 1, 1, x.shape[3]]); // (B, T-1, 1, D)
     const h = this.decoder.forward(add(x, action)); // (B, T-1, N, D)
     const change = this.to_pixels.forward(h); // (B, T-1, N, P*P*C)

@@ -73,8 +73,7 @@ export function latentActionParameters(config: ModelConfig): ComponentSize {
       linear(quantizer.latentDim, decoder.width) + // action embedding
       stTransformerParameters(decoder) +
       linear(decoder.width, pixels) +
-      (motion ? linear(decoder.width, shifts) : 0) + // weights of the shifted copies
-      (motion?.pastMotion ? linear(shifts, decoder.width) : 0), // the past motion's cost volume
+      (motion ? linear(decoder.width, shifts) : 0), // weights of the shifted copies
   });
 }
 
