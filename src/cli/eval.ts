@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'clips per model call (results depend on it through the sampling seeds)', integer(1), EVAL_DEFAULTS.batchSize)
     .option('--starts <frames>', 'prompt frames of the rollouts within each clip, comma-separated', frameList, EVAL_DEFAULTS.starts)
     .option('--compare <reports...>', 'print two report folders side by side instead of evaluating')
-    .addOption(precisionOption('fp32', '; default fp32: on the shipped world bf16 scored 0.1-0.2 dB lower rollout PSNR (README)'))
+    .addOption(precisionOption('fp32', '; default fp32, the reference a report is compared against (on the shipped world bf16 scored within the variation between seeds, README)'))
     .action(async (flags: EvalFlags) => {
       if (flags.compare) {
         if (flags.compare.length !== 2) throw new Error(`--compare takes two report folders, got ${flags.compare.length}`);

@@ -1,8 +1,8 @@
 // A fused inference op: one spatiotemporal transformer block (Genie's ST block: spatial attention, causal
 // temporal attention, feed-forward, pre-norm, QK-norm) over ONE new frame per clip, in a single native call
-// (native/st-block.cc), like PyTorch's fused transformer-layer fast path. Op by op, a block of the shipped
-// world is ~40 kernels with JS and allocations between them, ~1.2 ms of every MaskGIT step's 7.5 ms; fused,
-// its activations stay in cache between layers. bf16 only (inputs of products rounded as in
+// (native/st-block.cc), like PyTorch's fused transformer-layer fast path. Op by op, a block is ~40 kernels
+// with JS and allocations between them: the shipped world's 6 blocks took 7.7 ms a MaskGIT step, fused 3.1
+// ms, with a block's activations kept in cache between layers. bf16 only (inputs of products rounded as in
 // withPrecision('bf16')), and only under it; the op-by-op path stays the reference.
 import type { LayerNorm, Linear } from './nn.ts';
 import type { NormWeights, PackedLinear } from './kernels.ts';
@@ -23,7 +23,7 @@ export interface FusedSTBlock {
   spatial: FusedAttention; // over the N tokens of the frame
   temporal: FusedAttention; // causal, over the cached frames and this one at each token position
   ffnNorm: LayerNorm;
-  fc1: Linear; // D -> hidden, then exact GELU
+  fc1: Linear; // D -> hidden, then GELU
   fc2: Linear; // hidden -> D
 }
 
