@@ -64,6 +64,10 @@ export const latentActionSchema = z.strictObject({
   // patch, and the decoder draws patches from shifted copies of x_t. The shifts cover the largest move
   // between frames, in pixels. Not in the paper: its LAM learnt motion from pixels at a scale we lack.
   motion: z.strictObject({ maxShiftX: z.number().int().min(0), maxShiftY: z.number().int().min(0) }).optional(),
+  // Which encoder features the latent of t -> t+1 is read from (lam.ts): 'pair', frames t and t+1 (default);
+  // 'next', frame t+1 alone. With motion features frame t+1's tokens hold the move t -> t+1, and frame t's
+  // half of a pair the move before it, which the codes then followed (src/bc/README.md, session 10).
+  latentFrom: z.enum(['pair', 'next']).optional(),
 });
 
 export const dynamicsSchema = z

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng, noGrad } from '../engine/index.ts';
+import type { ModelConfig } from './config.ts';
 import { LatentActionModel } from './lam.ts';
-import { changeFrame, fit, maxDifferencePerSlice, movingBlock, randomClip, tiny, tinyWithMotion } from './testing.ts';
+import { changeFrame, fit, maxDifferencePerSlice, movingBlock, randomClip, tiny, tinyReadingNext, tinyWithMotion } from './testing.ts';
 
-for (const config of [tiny, tinyWithMotion]) {
-  test(`causal (${config.lam.motion ? 'with' : 'without'} motion features): changing frame k changes no latent action or prediction of the frames before k`, () => {
+const features = (config: ModelConfig) =>
+  `${config.lam.motion ? 'with' : 'without'} motion features${config.lam.latentFrom === 'next' ? ', latent from frame t+1' : ''}`;
+
+for (const config of [tiny, tinyWithMotion, tinyReadingNext]) {
+  test(`causal (${features(config)}): changing frame k changes no latent action or prediction of the frames before k`, () => {
     const model = new LatentActionModel(config, new Rng(0)).eval();
     const [B, T, k] = [2, 4, 2];
     const clip = randomClip(config, B, T, 1);
@@ -24,7 +28,7 @@ for (const config of [tiny, tinyWithMotion]) {
     }
   });
 
-  test(`overfits a moving-block batch with several codes, and its decoder relies on them (${config.lam.motion ? 'with' : 'without'} motion features)`, () => {
+  test(`overfits a moving-block batch with several codes, and its decoder relies on them (${features(config)})`, () => {
     const model = new LatentActionModel(config, new Rng(0));
     const clip = movingBlock(8, 4, 11);
     fit(model, () => model.forward(clip).loss, 300, 3e-3, model.quantizer);

@@ -2,8 +2,8 @@
 // what happened between frames, unsupervised, as one of |A| discrete actions. It reads PIXELS (the paper's
 // ablation, Table 2: pixel input is more controllable than token input), in [0, 1].
 //   encoder: x_1..x_T through a causal ST-transformer; the latent of transition t -> t+1 is read from the
-//            features of frames t and t+1 (all their tokens, flattened), so it has seen x_1..x_{t+1} and
-//            nothing later; quantised to |A| codes;
+//            features of frames t and t+1 (all their tokens, flattened; config `latentFrom: 'next'`: of frame
+//            t+1 alone), so it has seen x_1..x_{t+1} and nothing later; quantised to |A| codes;
 //   decoder: x_1..x_{T-1}, each frame's tokens plus the ADDED embedding of the action that follows it ->
 //            the change x_{t+1} - x_t, added to x_t. It has only the past and the action, so the action must
 //            carry the change.
@@ -78,7 +78,8 @@ export class LatentActionModel extends Module {
     this.patch_embed = new Linear(pixels, encoder.width, rng);
     this.encoder_positions = new PositionEmbedding(tokens, video.frames, encoder.width, rng);
     this.encoder = new STTransformer(encoder, rng);
-    this.to_latent = new Linear(2 * tokens * encoder.width, quantizer.latentDim, rng);
+    const latentFrames = lam.latentFrom === 'next' ? 1 : 2;
+    this.to_latent = new Linear(latentFrames * tokens * encoder.width, quantizer.latentDim, rng);
     this.quantizer = new VectorQuantizer(quantizer, rng);
     this.decoder_patch_embed = new Linear(pixels, decoder.width, rng);
     this.decoder_positions = new PositionEmbedding(tokens, video.frames, decoder.width, rng);
@@ -110,8 +111,9 @@ export class LatentActionModel extends Module {
     }
     const h = this.encoder.forward(this.encoder_positions.forward(x)); // (B, T, N, D)
     const perFrame = reshape(h, [batch, time, -1]); // (B, T, N*D)
-    const pairs = concat([slice(perFrame, 1, 0, time - 1), slice(perFrame, 1, 1, time)], 2); // (B, T-1, 2*N*D)
-    return this.to_latent.forward(pairs); // (B, T-1, Dz)
+    const next = slice(perFrame, 1, 1, time); // (B, T-1, N*D)
+    if (this.config.lam.latentFrom === 'next') return this.to_latent.forward(next); // (B, T-1, Dz)
+    return this.to_latent.forward(concat([slice(perFrame, 1, 0, time - 1), next], 2)); // from (B, T-1, 2*N*D)
   }
 
   // frames (B, T, H, W, C) -> quantised latent actions of the T-1 transitions, output (B, T-1, Dz).

@@ -6,7 +6,7 @@ import { DynamicsModel } from './dynamics.ts';
 import { LatentActionModel } from './lam.ts';
 import { generationFlops, modelSize, stTransformerParameters } from './model-size.ts';
 import { presets } from './presets.ts';
-import { tinyWithMotion } from './testing.ts';
+import { tinyReadingNext, tinyWithMotion } from './testing.ts';
 import { VideoTokenizer } from './tokenizer.ts';
 
 const within = (actual: number, expected: number, tolerance: number, what: string) =>
@@ -82,8 +82,8 @@ test('generation cost: MaskGIT passes scale with the step count; the window slid
   assert.ok(slideBy(1) > 10 * slideBy(8), `${slideBy(1)} vs ${slideBy(8)}`);
 });
 
-test('the arithmetic counts exactly the parameters of constructed models (tiny, tiny with motion features, cpu)', () => {
-  for (const config of [presets.tiny, tinyWithMotion, presets.cpu]) {
+test('the arithmetic counts exactly the parameters of constructed models (tiny, tiny with motion features, reading frame t+1 alone, cpu)', () => {
+  for (const config of [presets.tiny, tinyWithMotion, tinyReadingNext, presets.cpu]) {
     const size = modelSize(config);
     const count = (model: Module) => model.parameters().reduce((total, p) => total + p.size, 0);
     assert.equal(count(new VideoTokenizer(config, new Rng(0))), size.tokenizer.total, `${config.name} tokenizer`);

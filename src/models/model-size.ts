@@ -65,7 +65,7 @@ export function latentActionParameters(config: ModelConfig): ComponentSize {
       (motion ? linear(shifts, encoder.width) : 0) + // cost volume embedding
       positions(config, tokens, encoder.width) +
       stTransformerParameters(encoder) +
-      linear(2 * tokens * encoder.width, quantizer.latentDim), // reads the flattened features of two frames
+      linear((config.lam.latentFrom === 'next' ? 1 : 2) * tokens * encoder.width, quantizer.latentDim), // reads the flattened features of one or two frames
     codebook: quantizer.codes * quantizer.latentDim,
     decoder:
       linear(pixels, decoder.width) +

@@ -8,6 +8,7 @@ import type { VectorQuantizer } from './vq.ts';
 export const tiny: ModelConfig = presets.tiny;
 // tiny with the latent action model's motion features, covering the moving block's 4-pixel steps.
 export const tinyWithMotion: ModelConfig = { ...tiny, lam: { ...tiny.lam, motion: { maxShiftX: 4, maxShiftY: 4 } } };
+export const tinyReadingNext: ModelConfig = { ...tinyWithMotion, lam: { ...tinyWithMotion.lam, latentFrom: 'next' } };
 
 // Frames (B, T, H, W, C) in [0, 1] of the config's size.
 export function randomClip(config: ModelConfig, batch: number, frames: number, seed: number): Tensor {
