@@ -10,7 +10,7 @@
 namespace genie {
 
 // Strided (G1, G2, L, H, Dh) views of q, k, v and the output (AttentionParams in src/engine/kernels.ts):
-// element offsets of (i1, i2, row, head * Dh + d) are i1 * g1 + i2 * g2 + row * row + head * Dh + d.
+// element (i1, i2, r, head * Dh + d) of a view is at i1 * g1 + i2 * g2 + r * row + head * Dh + d.
 struct AttentionStrides {
   int64_t g1, g2, row;
 };

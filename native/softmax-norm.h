@@ -22,8 +22,4 @@ Napi::Value RmsNormBackward(const Napi::CallbackInfo& info);
 // Returns the row's log-sum-exp. Shared with attention.
 float softmaxRow(const float* x, float* y, int64_t visible);
 
-// LayerNorm of one row of `cols` values into y (y may be x); w and b may be null, mean and rstd too (where
-// nothing runs backward). Shared with st-block.cc.
-void layerNormRow(const float* x, const float* w, const float* b, int64_t cols, double eps, float* y, float* mean, float* rstd);
-
 }  // namespace genie

@@ -25,7 +25,6 @@
 #include "args.h"
 #include "attention.h"
 #include "bf16.h"
-#include "softmax-norm.h"
 #include "thread-pool.h"
 #include "vector-math.h"
 
@@ -149,8 +148,8 @@ struct RowScratch {
   }
 };
 
-// LayerNorm of one row in float sums (its output is rounded to bf16 next; layerNormRow sums in double for
-// training). With 4 x 2 QK-norms of 32 values per token, layerNormRow took 10% of a play frame.
+// LayerNorm of one row in float sums (its output is rounded to bf16 next; the layerNorm kernel sums in double
+// for training). In double, the 4 x 2 QK-norms of 32 values per token took 10% of a play frame.
 void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
   const auto lanes = [cols](int64_t j) { return lanesFrom(j, cols); };
   __m512 sum = _mm512_setzero_ps();
