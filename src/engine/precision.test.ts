@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attention, linear } from './ops.ts';
-import { noGrad } from './autodiff.ts';
+import { isRecording, noGrad } from './autodiff.ts';
 import { useBackend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
 import { loadNative } from './native.ts';
 import { AdamW } from './optim.ts';
-import { bf16Supported, choosePrecision, withPrecision } from './precision.ts';
+import { bf16Backend, bf16Supported, choosePrecision, inference, withPrecision } from './precision.ts';
 import { Rng } from './random.ts';
 import { reference } from './reference.ts';
 import { Tensor, parameter } from './tensor.ts';
@@ -168,4 +168,14 @@ test('stBlockBf16 rejects sizes and weights that do not fit, naming the argument
   const shared = cache();
   assert.throws(() => native.stBlockBf16!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never), /stBlockBf16: x shares memory with keys/);
   assert.throws(() => run(p, { ...weights, temporalQkv: { packed: new Float32Array(4), bias: null } }), /stBlockBf16: w\.temporalQkv\.packed must be a Uint16Array, got a Float32Array/);
+});
+
+test('inference(precision, fn) records no graph and runs fn in that precision', () => {
+  const w = parameter(new Tensor([3, 2], Float32Array.of(1, 2, 3, 4, 5, 6)));
+  const seen = inference('bf16', () => ({ recording: isRecording(), bf16: bf16Backend() !== null, out: linear(new Tensor([1, 2], Float32Array.of(1, 1)), w) }));
+  assert.equal(seen.recording, false);
+  assert.equal(seen.bf16, amx);
+  assert.equal(seen.out.node, null, 'no tape node: nothing to backpropagate through');
+  assert.deepEqual(Array.from(seen.out.data), [3, 7, 11]);
+  assert.equal(inference('fp32', () => bf16Backend()), null);
 });

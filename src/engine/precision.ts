@@ -2,7 +2,7 @@
 // attention over at least one tile of queries (32) multiply in bf16 (inputs rounded to an 8-bit mantissa,
 // sums in fp32) when the backend has bf16 kernels (AMX tiles) and no graph is being recorded. Every other
 // op, and everything outside the scope, stays fp32. Training never enters it: gradients need fp32.
-import { isRecording } from './autodiff.ts';
+import { isRecording, noGrad } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import type { Tensor } from './tensor.ts';
@@ -23,6 +23,11 @@ export function withPrecision<T>(precision: Precision, fn: () => T): T {
   } finally {
     depth--;
   }
+}
+
+// Running a model for inference: no graph recorded, products in `precision` (play and eval).
+export function inference<T>(precision: Precision, fn: () => T): T {
+  return noGrad(() => withPrecision(precision, fn));
 }
 
 // Whether a backend has bf16 kernels, asked once per backend (ops ask it on every linear and attention).

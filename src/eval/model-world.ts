@@ -5,7 +5,7 @@
 // beyond them were never trained, so frames are tokenized and decoded in consecutive chunks of that length,
 // as training did. The LAM and the dynamics model see at most the context window (model.video.frames);
 // the generator slides its window by itself.
-import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision } from '../engine/index.ts';
+import { type Precision, Rng, inference, noGrad, tensor, type Tensor } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { RunConfig } from '../train/index.ts';
@@ -15,7 +15,6 @@ import { joinFrames, sliceFrames, videoBatch, type CheckpointFile, type EvalWorl
 // `precision` bf16 runs the models' products in bfloat16 (engine/precision.ts).
 export function modelWorld(models: WorldModels, config: RunConfig, provenance: { name: string; checkpoints: CheckpointFile[] }, precision: Precision = 'fp32'): EvalWorld {
   const { tokenizer, lam, dynamics } = models;
-  const infer = <T>(fn: () => T): T => noGrad(() => withPrecision(precision, fn));
   for (const model of [tokenizer, lam, dynamics]) model.eval(); // no code-usage bookkeeping, no dropout
   const { video } = config.model;
   const chunk = config.train.tokenizer.frames;
@@ -55,27 +54,27 @@ export function modelWorld(models: WorldModels, config: RunConfig, provenance: {
     checkpoints: provenance.checkpoints,
     embeddingDim: config.model.tokenizer.quantizer.latentDim,
 
-    reconstruct: (v) => inChunks(v, chunk, (piece) => infer(() => asVideo(tokenizer.decodeLatents(tokenizer.encode(asTensor(piece)).output)))),
+    reconstruct: (v) => inChunks(v, chunk, (piece) => inference(precision, () => asVideo(tokenizer.decodeLatents(tokenizer.encode(asTensor(piece)).output)))),
 
     encoderEmbeddings(v) {
       const pieces = inChunks(v, chunk, (piece) => {
-        const latents = infer(() => tokenizer.encode(asTensor(piece)).output); // (B, T, N, Dz)
+        const latents = inference(precision, () => tokenizer.encode(asTensor(piece)).output); // (B, T, N, Dz)
         // Carried in a VideoBatch whose "pixels" are the N x Dz latents of each frame, to reuse the chunking.
         return videoBatch(latents.data, piece.batch, piece.frames, tokens, latents.shape[3], 1);
       });
       return pieces.data;
     },
 
-    latentActions: (v) => infer(() => lam.encodeActions(asTensor(v)).indices),
+    latentActions: (v) => inference(precision, () => lam.encodeActions(asTensor(v)).indices),
 
     inferActions(v) {
-      const out = infer(() => lam.forward(asTensor(v)));
+      const out = inference(precision, () => lam.forward(asTensor(v)));
       const predicted = asVideo(out.prediction);
       for (let i = 0; i < predicted.data.length; i++) predicted.data[i] = Math.min(1, Math.max(0, predicted.data[i])); // the LAM's x_t + change may overshoot
       return { actions: out.actions, predicted };
     },
 
-    generate: (request: GenerateRequest) => infer(() => generate(request)),
+    generate: (request: GenerateRequest) => inference(precision, () => generate(request)),
   };
 
   // B rollouts from one prompt frame each: MaskGIT frame by frame, then decoded.

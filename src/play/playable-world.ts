@@ -5,7 +5,7 @@
 // t is decoded together with the frames since the start of its window (counted from the prompt), as
 // `genie eval` decodes rollouts. The decoder's KV cache holds those frames, so each costs only its own
 // tokens; it is filled one frame at a time, so a frame decodes to the same pixels live and after an undo.
-import { type Precision, Rng, noGrad, tensor, type Tensor, withPrecision, withScratchMemory } from '../engine/index.ts';
+import { type Precision, Rng, inference, noGrad, tensor, type Tensor, withPrecision, withScratchMemory } from '../engine/index.ts';
 import { tokensPerFrame } from '../models/index.ts';
 import { FrameGenerator } from '../models/sample.ts';
 import type { LoadedWorld } from '../world/world-folder.ts';
@@ -20,7 +20,6 @@ export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32')
   if (channels !== 3) throw new Error(`world ${world.dir}: plays RGB worlds only, this one has ${channels} channels`);
   const tokens = tokensPerFrame(model.video, model.tokenizer.patch);
   const chunk = train.tokenizer.frames;
-  const infer = <T>(fn: () => T): T => noGrad(() => withPrecision(precision, fn));
   const codes = noGrad(() => lam.actionCodes()); // (A, Dz): the latent actions the dynamics model learned
   const [numActions, latentDim] = codes.shape;
   const actionVector = (action: number): Tensor => tensor(codes.data.slice(action * latentDim, (action + 1) * latentDim), [1, latentDim]);
@@ -42,9 +41,9 @@ export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32')
 
     begin(prompt: Frame): Rollout {
       const pixels = Float32Array.from(prompt.rgb, (v) => v / 255);
-      const promptTokens = infer(() => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
+      const promptTokens = inference(precision, () => tokenizer.tokenize(tensor(pixels, [1, 1, height, width, 3]))); // (1, 1, N)
       const generator = new FrameGenerator(dynamics, 1, true); // fill ahead: no frame pays for a window slide
-      infer(() => generator.begin(promptTokens, 1));
+      inference(precision, () => generator.begin(promptTokens, 1));
       const frames: Frame[] = [prompt]; // the prompt is shown as given, not as the tokenizer sees it
 
       // Frame `index` decoded after the frames of its window before it; `next` stands in for frame `index`
@@ -71,16 +70,16 @@ export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32')
         frame: (index) => frames[index],
         step(action, options) {
           checkAction(action);
-          infer(() => generator.step(actionVector(action), maskgit(options)));
+          inference(precision, () => generator.step(actionVector(action), maskgit(options)));
           frames.push(decodeFrame(frames.length));
           return frames[frames.length - 1];
         },
         peek(action, options) {
           checkAction(action);
-          return decodeFrame(frames.length, infer(() => generator.generate(actionVector(action), maskgit(options))));
+          return decodeFrame(frames.length, inference(precision, () => generator.generate(actionVector(action), maskgit(options))));
         },
         truncate(length) {
-          infer(() => generator.truncate(length)); // rebuilds the KV cache
+          inference(precision, () => generator.truncate(length)); // rebuilds the KV cache
           frames.length = length;
         },
         get bytes() {
