@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import { bf16Products } from '../src/engine/index.ts';
 import { writeFileAtomicSync } from '../src/util/atomic-file.ts';
 import { repoRoot } from '../src/util/python.ts';
 
@@ -118,6 +119,8 @@ export function machineInfo(): Record<string, unknown> {
     cpu_count: cpus().length,
     load_average_1_5_15: loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
+    // The kernels a bf16 figure ran on (AMX tiles and AVX512-BF16 differ several-fold).
+    bf16_products: bf16Products(),
     // Set by some machines; a bench command line may unset both for both sides alike.
     OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
     OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,

@@ -67,6 +67,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"attention", Attention},
       {"attentionBackward", AttentionBackward},
       {"bf16Available", Bf16Available},
+      {"bf16Products", Bf16Products},
       {"bf16PackedLength", Bf16PackedLength},
       {"bf16Pack", Bf16Pack},
       {"bf16Linear", Bf16Linear},

@@ -16,7 +16,7 @@
 #include "thread-pool.h"
 #include "vector-math.h"
 
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 #include <immintrin.h>
 #endif
 
@@ -85,7 +85,7 @@ void requireSeparate(const Args& args, const char* outName, const FloatSpan& out
   }
 }
 
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 // Softmax of row[0:visible] (scores, overwritten) rounded to bf16 into dst, zero-padded to `length`: one
 // pass for the maximum, one for the exponentials and their sum (16 float lanes, a fixed order).
 void softmaxToBf16(float* row, int64_t visible, uint16_t* dst, int64_t length) {
@@ -185,7 +185,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 
 // Forward only, for inference: products in bf16 on AMX tiles (bf16.h), softmax in fp32. Per (group, head)
 // pair, K and V are packed once; queries go in blocks of 32 rows. No lse: nothing runs backward.
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 void attendBf16(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out) {
   const int workers = workersFor(a);
   const int64_t keysLength = bf16RowLength(a.lk);  // scores and probabilities rows, padded to whole tiles
@@ -223,8 +223,8 @@ Napi::Value AttentionBf16(const Napi::CallbackInfo& info) {
   const Forward f = readForward(args);
   if (f.a.pairs() * f.a.lq == 0) return info.Env().Undefined();
   checkForward(args, f);
-  requireAmx(args);
-#ifdef GENIE_AMX
+  requireBf16(args);
+#ifdef GENIE_BF16
   attendBf16(f.a, f.q.data, f.k.data, f.v.data, f.out.data);
 #endif
   return info.Env().Undefined();

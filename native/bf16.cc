@@ -1,13 +1,19 @@
-// bfloat16 products on Intel AMX for inference (bf16.h). A tile multiply (TDPBF16PS) does 16 x 16 x 32
-// multiply-adds of bf16 inputs into fp32 sums; measured on this project's 2-core Sapphire Rapids machine, a
-// 256 x 128 x 384 product took 31 us on one core against 149 us for OpenBLAS sgemm. Inputs are rounded to
-// bf16 (8-bit mantissa); sums stay fp32, as in PyTorch's CPU autocast.
+// bfloat16 products for inference (bf16.h). Inputs are rounded to bf16 (8-bit mantissa); sums stay fp32, as
+// in PyTorch's CPU autocast. Two kernels compute them from the same packed operands:
+// - Intel AMX: a tile multiply (TDPBF16PS) does 16 x 16 x 32 multiply-adds; measured on this project's 2-core
+//   Sapphire Rapids machine, a 256 x 128 x 384 product took 31 us on one core against 149 us for OpenBLAS
+//   sgemm.
+// - AVX512-BF16 where there are no tiles: VDPBF16PS adds 16 lanes of (k, k+1) pair products into fp32
+//   sums, twice the multiply-adds of an fp32 FMA.
+// The two sum each output's pairs in the same order but may round a partial sum differently.
 //
 // Layouts. A tile multiply reads A as 16 rows x 32 bf16 and B as 16 rows of 16 (k, k+1) pairs ("VNNI"
 // order). So the right operand is packed once into 16-column x 32-deep tiles: tile (nb, kb) holds
-// B[kb*32 + 2r + e][nb*16 + c] at r*32 + c*2 + e, zero outside B. The left operand is rounded to bf16 one
-// block of 32 rows at a time into per-worker scratch, zero-padded to whole tiles. Each block of 32 x 32
-// outputs keeps four accumulator tiles: C tiles 0-3, A tiles 4-5, B tiles 6-7.
+// B[kb*32 + 2r + e][nb*16 + c] at r*32 + c*2 + e, zero outside B. A tile row (one k pair, 16 columns) is
+// also exactly one VDPBF16PS operand, and the tiles of a column block follow one another along k, so pair p
+// of column block nb is the 32 values at (nb * kTiles) * kTileSize + p * 32. The left operand is rounded to
+// bf16 one block of 32 rows at a time into per-worker scratch, zero-padded to whole tiles. AMX keeps four
+// accumulator tiles per block of 32 x 32 outputs: C tiles 0-3, A tiles 4-5, B tiles 6-7.
 #include "bf16.h"
 
 #include <algorithm>
@@ -19,9 +25,12 @@
 
 #include "args.h"
 #include "thread-pool.h"
+#include "vector-math.h"
 
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 #include <immintrin.h>
+#endif
+#ifdef GENIE_AMX
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -60,7 +69,7 @@ uint16_t toBf16(float x) {
 // `count` floats times `scale`, rounded to bf16.
 void roundLine(const float* src, int64_t count, float scale, uint16_t* dst) {
   int64_t i = 0;
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
   const __m512 s = _mm512_set1_ps(scale);
   for (; i + 16 <= count; i += 16) {
     const __m256bh h = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_loadu_ps(src + i), s));
@@ -107,16 +116,22 @@ void bf16Pack(const float* src, int64_t n, int64_t k, int64_t columnStride, int6
   }
 }
 
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 
 namespace {
 
+#ifdef GENIE_AMX
 bool requestAmx() {
   unsigned eax, ebx, ecx, edx;
   __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(7), "c"(0));
   const bool tile = (edx >> 24) & 1, bf16 = (edx >> 22) & 1;
   // Linux hands out the 8 KB tile register state only on request (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
   return tile && bf16 && syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+}
+
+bool amxGranted() {
+  static const bool granted = requestAmx();
+  return granted;
 }
 
 struct TileConfig {
@@ -140,19 +155,8 @@ void configureTiles() {
   configured = true;
 }
 
-}  // namespace
-
-void bf16RoundRow(const float* src, int64_t count, float scale, uint16_t* dst, int64_t length) {
-  roundLine(src, count, scale, dst);
-  std::fill(dst + count, dst + length, uint16_t{0});
-}
-
-void bf16RoundRows(const float* src, int64_t rows, int64_t k, int64_t stride, float scale, uint16_t* dst, int64_t ldk) {
-  for (int64_t r = 0; r < kBlock; r++) bf16RoundRow(src + r * stride, r < rows ? k : 0, scale, dst + r * ldk, ldk);
-}
-
-void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias, float* c,
-                       int64_t ldc) {
+void multiplyOnTiles(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias, float* c,
+                     int64_t ldc) {
   configureTiles();
   const int64_t kTiles = depthTiles(k);
   alignas(64) float edge[kBlock * kBlock];
@@ -192,20 +196,88 @@ void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, i
     for (int64_t r = 0; r < rows; r++) std::copy(edge + r * kBlock, edge + r * kBlock + cols, c + r * ldc + j);
   }
 }
+#endif
+
+// Output rows per register block of the dot-product kernel: 8 rows x 32 columns = 16 accumulators, with
+// room for the two B vectors and the broadcast A pairs in the 32 registers.
+constexpr int64_t kDotRows = 8;
+
+// sum += the products of the bf16 pair at `pair` (broadcast to every lane) with b's 16 pairs, summed per
+// lane. Written in assembly because GCC 12 keeps _mm512_dpbf16_ps's operands in one register, moving each B
+// vector through the stack for every row; this form also broadcasts the pair straight from memory.
+inline void addPairProducts(__m512& sum, const int32_t* pair, __m512i b) {
+  asm("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(sum) : "v"(b), "m"(*pair));
+}
+
+// The same product with VDPBF16PS: for each k pair, two B vectors (32 columns) meet each row's A pair
+// broadcast to all lanes. Rows past `rows` are computed (A's block is zero-padded) but not stored.
+void multiplyWithDots(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias, float* c,
+                      int64_t ldc) {
+  const int64_t kTiles = depthTiles(k), pairs = kTiles * kTileDepth / 2;
+  for (int64_t j = 0; j < n; j += kBlock) {
+    const uint16_t* left = packed + (j / kTileRows) * kTiles * kTileSize;
+    const uint16_t* right = left + kTiles * kTileSize;
+    const __m512 biasLeft = bias ? _mm512_loadu_ps(bias + j) : _mm512_setzero_ps();
+    const __m512 biasRight = bias ? _mm512_loadu_ps(bias + j + 16) : _mm512_setzero_ps();
+    const int64_t cols = std::min(kBlock, n - j);
+    const __mmask16 storeLeft = lanesFrom(0, cols), storeRight = cols > 16 ? lanesFrom(16, cols) : 0;
+    for (int64_t first = 0; first < rows; first += kDotRows) {
+      __m512 sumLeft[kDotRows], sumRight[kDotRows];
+#pragma GCC unroll 8
+      for (int64_t r = 0; r < kDotRows; r++) sumLeft[r] = biasLeft, sumRight[r] = biasRight;
+      const uint16_t* aRows = a + first * ldk;
+      for (int64_t p = 0; p < pairs; p++) {
+        const __m512i bLeft = _mm512_loadu_si512(left + p * 32), bRight = _mm512_loadu_si512(right + p * 32);
+#pragma GCC unroll 8
+        for (int64_t r = 0; r < kDotRows; r++) {
+          const int32_t* aPair = reinterpret_cast<const int32_t*>(aRows + r * ldk + 2 * p);
+          addPairProducts(sumLeft[r], aPair, bLeft);
+          addPairProducts(sumRight[r], aPair, bRight);
+        }
+      }
+      for (int64_t r = 0; r < kDotRows && first + r < rows; r++) {
+        _mm512_mask_storeu_ps(c + (first + r) * ldc + j, storeLeft, sumLeft[r]);
+        _mm512_mask_storeu_ps(c + (first + r) * ldc + j + 16, storeRight, sumRight[r]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void bf16RoundRow(const float* src, int64_t count, float scale, uint16_t* dst, int64_t length) {
+  roundLine(src, count, scale, dst);
+  std::fill(dst + count, dst + length, uint16_t{0});
+}
+
+void bf16RoundRows(const float* src, int64_t rows, int64_t k, int64_t stride, float scale, uint16_t* dst, int64_t ldk) {
+  for (int64_t r = 0; r < kBlock; r++) bf16RoundRow(src + r * stride, r < rows ? k : 0, scale, dst + r * ldk, ldk);
+}
+
+void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias, float* c,
+                       int64_t ldc) {
+#ifdef GENIE_AMX
+  if (amxGranted()) return multiplyOnTiles(a, ldk, packed, n, k, rows, bias, c, ldc);
+#endif
+  multiplyWithDots(a, ldk, packed, n, k, rows, bias, c, ldc);
+}
 
 #endif
 
-bool amxReady() {
-#ifdef GENIE_AMX
-  static const bool ready = requestAmx();
-  return ready;
+const char* bf16Products() {
+#if defined(GENIE_AMX)
+  return amxGranted() ? "amx" : "avx512-bf16";
+#elif defined(GENIE_BF16)
+  return "avx512-bf16";
 #else
-  return false;
+  return nullptr;
 #endif
 }
 
-void requireAmx(const Args& args) {
-  if (!amxReady()) args.fail("this CPU (or this build) has no AMX bf16 tiles; check bf16Available() first");
+bool bf16Ready() { return bf16Products() != nullptr; }
+
+void requireBf16(const Args& args) {
+  if (!bf16Ready()) args.fail("this CPU (or this build) has no bf16 products (AMX or AVX512-BF16); check bf16Available() first");
 }
 
 int64_t checkedPackedLength(const Args& args, int64_t n, int64_t k) {
@@ -218,7 +290,12 @@ std::vector<float> bf16PaddedBias(const float* bias, int64_t n) {
   return padded;
 }
 
-Napi::Value Bf16Available(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), amxReady()); }
+Napi::Value Bf16Available(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), bf16Ready()); }
+
+Napi::Value Bf16Products(const Napi::CallbackInfo& info) {
+  const char* products = bf16Products();
+  return products ? Napi::String::New(info.Env(), products) : info.Env().Null();
+}
 
 Napi::Value Bf16PackedLength(const Napi::CallbackInfo& info) {
   Args args(info, "bf16PackedLength");
@@ -249,8 +326,8 @@ Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
   args.requireLength("c", c.length, checkedMul(args, m, n));
   if (buffersOverlap(c.data, c.length * 4, a.data, a.length * 4)) args.fail("c overlaps a; the output must not share elements with an input");
   if (m == 0 || n == 0) return info.Env().Undefined();
-  requireAmx(args);
-#ifdef GENIE_AMX
+  requireBf16(args);
+#ifdef GENIE_BF16
   const int64_t ldk = bf16RowLength(k);
   // Tasks: blocks of 32 rows x column ranges; columns split only when there are fewer row blocks than
   // threads (each task rounds its own rows, so a split repeats that work).

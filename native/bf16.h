@@ -1,6 +1,7 @@
-// bfloat16 products on Intel AMX tiles, for inference (bf16.cc explains the layouts). Available only where
-// the compiler targets AMX (-march=native on such a CPU) and the CPU and kernel grant the tiles at run time;
-// amxReady() says which. The fp32 kernels stay the default everywhere.
+// bfloat16 products for inference (bf16.cc explains the layouts): on Intel AMX tiles where the CPU and kernel
+// grant them, else with AVX512-BF16 dot products (AMD Zen 4 and later, Intel Cooper Lake and later). Compiled
+// only where the compiler targets AVX512-BF16 (-march=native on such a CPU); bf16Ready() says whether this
+// build and CPU have either. The fp32 kernels stay the default everywhere.
 #pragma once
 
 #include <napi.h>
@@ -10,8 +11,11 @@
 
 #include "args.h"
 
-#if defined(__AMX_TILE__) && defined(__AMX_BF16__) && defined(__AVX512BF16__)
+#if defined(__AVX512BF16__) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define GENIE_BF16 1
+#if defined(__AMX_TILE__) && defined(__AMX_BF16__)
 #define GENIE_AMX 1
+#endif
 #endif
 
 namespace genie {
@@ -19,9 +23,11 @@ namespace genie {
 // Output rows and columns computed per step of bf16MultiplyBlock.
 constexpr int64_t kBf16Block = 32;
 
-bool amxReady();
-// Throws a JS error naming the kernel where amxReady() is false.
-void requireAmx(const Args& args);
+// Which bf16 products this build and CPU run: "amx", "avx512-bf16", or null where neither.
+const char* bf16Products();
+bool bf16Ready();
+// Throws a JS error naming the kernel where bf16Ready() is false.
+void requireBf16(const Args& args);
 
 // bf16 values holding a right operand of n columns and depth k, packed by bf16Pack.
 int64_t bf16PackedLength(int64_t n, int64_t k);
@@ -35,7 +41,7 @@ std::vector<float> bf16PaddedBias(const float* bias, int64_t n);
 void bf16Pack(const float* src, int64_t n, int64_t k, int64_t columnStride, int64_t rowStride, uint16_t* packed);
 // Row length (bf16 values) of a left-operand block of depth k, as bf16RoundRows writes it.
 int64_t bf16RowLength(int64_t k);
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 // Rounds count floats, times scale, into dst and zero-pads it to `length` values.
 void bf16RoundRow(const float* src, int64_t count, float scale, uint16_t* dst, int64_t length);
 // Rounds `rows` <= 32 rows of k floats (row stride `stride`), times `scale`, into a 32 x ldk block,
@@ -48,6 +54,7 @@ void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, i
 #endif
 
 Napi::Value Bf16Available(const Napi::CallbackInfo& info);
+Napi::Value Bf16Products(const Napi::CallbackInfo& info);
 Napi::Value Bf16PackedLength(const Napi::CallbackInfo& info);
 Napi::Value Bf16Pack(const Napi::CallbackInfo& info);
 Napi::Value Bf16Linear(const Napi::CallbackInfo& info);

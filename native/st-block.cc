@@ -122,7 +122,7 @@ Block readBlock(const Args& args) {
   return b;
 }
 
-#ifdef GENIE_AMX
+#ifdef GENIE_BF16
 // One worker's buffers for the row passes (32 rows at a time), kept by the calling thread from call to call:
 // allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
@@ -416,8 +416,8 @@ Napi::Value StBlockBf16(const Napi::CallbackInfo& info) {
   }
   if (buffersOverlap(keys.data, keys.length * 4, values.data, values.length * 4)) args.fail("keys share memory with values");
   if (b.rows() == 0) return info.Env().Undefined();
-  requireAmx(args);
-#ifdef GENIE_AMX
+  requireBf16(args);
+#ifdef GENIE_BF16
   runBlock(b, x.data, keys.data, values.data);
 #endif
   return info.Env().Undefined();

@@ -113,7 +113,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const recording = flags.replay ? readRecording(flags.replay) : null;
   // A replay is made in the recording's precision unless --precision says otherwise.
   if (recording?.precision === 'bf16' && !flags.precision && !bf16Supported()) {
-    throw new Error(`--replay ${flags.replay}: recorded in bf16, which this CPU cannot compute (no AMX bf16 tiles); pass --precision fp32 to replay it in fp32 (the frames will differ)`);
+    throw new Error(`--replay ${flags.replay}: recorded in bf16, which this CPU cannot compute (no AMX tiles or AVX512-BF16); pass --precision fp32 to replay it in fp32 (the frames will differ)`);
   }
   const world = await openWorld(flags.world, flags.precision ?? recording?.precision ?? 'auto');
   let frames;

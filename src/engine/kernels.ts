@@ -126,10 +126,11 @@ export interface Kernels {
   attention(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array): void;
   attentionBackward(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, dOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array): void;
 
-  // bfloat16 products for inference on CPUs with AMX tiles (native backend only, and only where
-  // bf16Available() says so): inputs are rounded to bf16, sums stay fp32. precision.ts decides when ops use
+  // bfloat16 products for inference on CPUs with AMX tiles or AVX512-BF16 (native backend only, and only
+  // where bf16Available() says so; bf16Products() names which): inputs are rounded to bf16, sums stay fp32. precision.ts decides when ops use
   // them. Packed weights are opaque: made by bf16Pack of this backend, read by its bf16Linear.
   bf16Available?(): boolean;
+  bf16Products?(): 'amx' | 'avx512-bf16' | null;
   // Length of the packed form of a linear layer's (rows = out, cols = in) weight.
   bf16PackedLength?(rows: number, cols: number): number;
   bf16Pack?(w: Float32Array, rows: number, cols: number, packed: Uint16Array): void;

@@ -59,6 +59,7 @@ export function loadNative(): Kernels {
     attention: k.attention,
     attentionBackward: k.attentionBackward,
     bf16Available: k.bf16Available,
+    bf16Products: k.bf16Products,
     bf16PackedLength: k.bf16PackedLength,
     bf16Pack: k.bf16Pack,
     bf16Linear: k.bf16Linear,

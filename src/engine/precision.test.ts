@@ -1,7 +1,8 @@
-// bf16 inference (precision.ts and native/bf16.cc): the AMX kernels against the reference backend run on
+// bf16 inference (precision.ts and native/bf16.cc): the native kernels (AMX or AVX512-BF16) against the reference backend run on
 // inputs rounded to bf16 the same way, so only the order of fp32 sums (and, in attention, the rounding of
 // the probabilities) may differ; and the scope's rules: fp32 whenever a graph is recorded, packed weights
-// remade after the weights change. The kernel tests need a CPU with AMX tiles and skip elsewhere.
+// remade after the weights change. The kernel tests need a CPU with either and skip elsewhere;
+// they test whichever this machine runs (bf16Products()).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attention, linear } from './ops.ts';
@@ -10,14 +11,14 @@ import { useBackend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
 import { loadNative } from './native.ts';
 import { AdamW } from './optim.ts';
-import { bf16Backend, bf16Supported, choosePrecision, inference, withPrecision } from './precision.ts';
+import { bf16Backend, bf16Products, bf16Supported, choosePrecision, inference, withPrecision } from './precision.ts';
 import { Rng } from './random.ts';
 import { reference } from './reference.ts';
 import { Tensor, parameter } from './tensor.ts';
 
 const native = loadNative();
-const amx = native.bf16Available?.() ?? false;
-const needsAmx = amx ? {} : { skip: 'this CPU (or build) has no AMX bf16 tiles' };
+const hasBf16 = native.bf16Available?.() ?? false;
+const needsBf16 = hasBf16 ? {} : { skip: 'this CPU (or build) has no bf16 products (AMX or AVX512-BF16)' };
 const rng = new Rng(7);
 
 function uniform(n: number, low = -1, high = 1): Float32Array {
@@ -46,7 +47,7 @@ function packed(w: Float32Array, rows: number, cols: number): Uint16Array {
   return out;
 }
 
-test('bf16Linear equals an fp32 product of bf16-rounded inputs: odd sizes, tails of tiles, bias, threads', needsAmx, () => {
+test('bf16Linear equals an fp32 product of bf16-rounded inputs: odd sizes, tails of tiles, bias, threads', needsBf16, () => {
   // [m, k, n]: single rows, k and n off the 32/16 tile grid, and a product large enough for two threads.
   for (const [m, k, n] of [[1, 8, 3], [37, 100, 70], [33, 32, 16], [64, 129, 48], [600, 128, 512]]) {
     const a = uniform(m * k), w = uniform(n * k), bias = uniform(n);
@@ -62,7 +63,7 @@ test('bf16Linear equals an fp32 product of bf16-rounded inputs: odd sizes, tails
   }
 });
 
-test('attentionBf16 matches attention on bf16-rounded q, k, v: spatial, causal, temporal, odd lengths', needsAmx, () => {
+test('attentionBf16 matches attention on bf16-rounded q, k, v: spatial, causal, temporal, odd lengths', needsBf16, () => {
   const cases: [string, AttentionParams][] = [];
   const spatial = (groups: number, n: number, heads: number, dh: number, causal: boolean): AttentionParams => {
     const width = heads * dh, rows = { g1: n * width, g2: 0, row: width };
@@ -86,7 +87,7 @@ test('attentionBf16 matches attention on bf16-rounded q, k, v: spatial, causal, 
   }
 });
 
-test('bf16 kernels reject bad sizes with errors naming the kernel and argument', needsAmx, () => {
+test('bf16 kernels reject bad sizes with errors naming the kernel and argument', needsBf16, () => {
   const w = uniform(6);
   assert.throws(() => native.bf16Pack!(w, 2, 4, new Uint16Array(native.bf16PackedLength!(2, 4))), /bf16Pack: w has 6 elements, expected 8/);
   assert.throws(() => native.bf16Pack!(w, 2, 3, new Uint16Array(5)), /bf16Pack: packed has 5 elements/);
@@ -97,7 +98,7 @@ test('bf16 kernels reject bad sizes with errors naming the kernel and argument',
   assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), new Float32Array(4) as unknown as Uint16Array, null, new Float32Array(4)), /bf16Linear: packed must be a Uint16Array/);
 });
 
-test('withPrecision bf16: linear and attention use bf16 without a graph, fp32 while recording', needsAmx, () => {
+test('withPrecision bf16: linear and attention use bf16 without a graph, fp32 while recording', needsBf16, () => {
   const x = new Tensor([2, 1, 64, 32], uniform(2 * 64 * 32));
   const weight = parameter(new Tensor([48, 32], uniform(48 * 32)));
   const fp32 = noGrad(() => linear(x, weight)).data;
@@ -117,7 +118,7 @@ test('withPrecision bf16: linear and attention use bf16 without a graph, fp32 wh
   assert.deepEqual(noGrad(() => withPrecision('bf16', () => attention(short, short, short, options))).data, noGrad(() => attention(short, short, short, options)).data);
 });
 
-test('a packed weight is remade after an optimizer step changes the weight', needsAmx, () => {
+test('a packed weight is remade after an optimizer step changes the weight', needsBf16, () => {
   const x = new Tensor([4, 16], uniform(64));
   const weight = parameter(new Tensor([8, 16], uniform(128)));
   const before = noGrad(() => withPrecision('bf16', () => linear(x, weight))).data;
@@ -131,12 +132,17 @@ test('a packed weight is remade after an optimizer step changes the weight', nee
 
 test('choosePrecision: auto follows the machine; bf16 where unsupported is an error', () => {
   assert.equal(choosePrecision('fp32'), 'fp32');
-  assert.equal(choosePrecision('auto'), amx ? 'bf16' : 'fp32');
+  assert.equal(choosePrecision('auto'), hasBf16 ? 'bf16' : 'fp32');
+  // bf16Products names the kernels exactly where there are some; AVX512-BF16 always underlies AMX here.
+  const products = bf16Products();
+  assert.equal(products !== null, hasBf16);
+  if (products) assert.ok(['amx', 'avx512-bf16'].includes(products), products);
   const previous = useBackend(reference); // the reference backend has no bf16 kernels
   try {
     assert.equal(bf16Supported(), false);
+    assert.equal(bf16Products(), null);
     assert.equal(choosePrecision('auto'), 'fp32');
-    assert.throws(() => choosePrecision('bf16'), /--precision bf16: this CPU has no AMX bf16 tiles/);
+    assert.throws(() => choosePrecision('bf16'), /--precision bf16: this CPU has no bf16 products/);
     // Without bf16 kernels the scope changes nothing.
     const x = new Tensor([3, 4], uniform(12)), w = new Tensor([2, 4], uniform(8));
     assert.deepEqual(noGrad(() => withPrecision('bf16', () => linear(x, w))).data, noGrad(() => linear(x, w)).data);
@@ -145,7 +151,7 @@ test('choosePrecision: auto follows the machine; bf16 where unsupported is an er
   }
 });
 
-test('stBlockBf16 rejects sizes and weights that do not fit, naming the argument', needsAmx, () => {
+test('stBlockBf16 rejects sizes and weights that do not fit, naming the argument', needsBf16, () => {
   const [batch, tokens, width, heads, headDim, hidden, capacity] = [1, 32, 32, 1, 32, 64, 2];
   const norm = () => ({ weight: new Float32Array(width), bias: null, eps: 1e-5 });
   const headNorm = () => ({ weight: null, bias: new Float32Array(headDim), eps: 1e-5 });
@@ -174,7 +180,7 @@ test('inference(precision, fn) records no graph and runs fn in that precision', 
   const w = parameter(new Tensor([3, 2], Float32Array.of(1, 2, 3, 4, 5, 6)));
   const seen = inference('bf16', () => ({ recording: isRecording(), bf16: bf16Backend() !== null, out: linear(new Tensor([1, 2], Float32Array.of(1, 1)), w) }));
   assert.equal(seen.recording, false);
-  assert.equal(seen.bf16, amx);
+  assert.equal(seen.bf16, hasBf16);
   assert.equal(seen.out.node, null, 'no tape node: nothing to backpropagate through');
   assert.deepEqual(Array.from(seen.out.data), [3, 7, 11]);
   assert.equal(inference('fp32', () => bf16Backend()), null);

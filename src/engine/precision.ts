@@ -1,6 +1,6 @@
 // bfloat16 inference, as PyTorch's CPU autocast: inside withPrecision('bf16', fn), linear layers and
 // attention over at least one tile of queries (32) multiply in bf16 (inputs rounded to an 8-bit mantissa,
-// sums in fp32) when the backend has bf16 kernels (AMX tiles) and no graph is being recorded. Every other
+// sums in fp32) when the backend has bf16 kernels (AMX tiles or AVX512-BF16) and no graph is being recorded. Every other
 // op, and everything outside the scope, stays fp32. Training never enters it: gradients need fp32.
 import { isRecording, noGrad } from './autodiff.ts';
 import { backend } from './backend.ts';
@@ -9,7 +9,7 @@ import type { Tensor } from './tensor.ts';
 
 export type Precision = 'fp32' | 'bf16';
 
-// Queries per (group, head) from which attention pays in bf16: one AMX tile block (32 rows). Temporal
+// Queries per (group, head) from which attention pays in bf16: one block of the bf16 kernels (32 rows). Temporal
 // attention at play time has one query frame, which fp32 loops serve better.
 export const BF16_MIN_QUERIES = 32;
 
@@ -38,16 +38,21 @@ function hasBf16(kernels: Kernels): boolean {
   return available;
 }
 
-// Whether this machine can compute in bf16 (the native backend on a CPU with AMX tiles).
+// Whether this machine can compute in bf16 (the native backend on a CPU with AMX tiles or AVX512-BF16).
 export function bf16Supported(): boolean {
   return hasBf16(backend());
+}
+
+// Which bf16 kernels this machine runs: 'amx' (tiles), 'avx512-bf16' (dot products), or null (none).
+export function bf16Products(): 'amx' | 'avx512-bf16' | null {
+  return backend().bf16Products?.() ?? null;
 }
 
 // A command's --precision: 'auto' is bf16 where supported; asking for bf16 where it is not is an error.
 export function choosePrecision(requested: Precision | 'auto'): Precision {
   if (requested === 'auto') return bf16Supported() ? 'bf16' : 'fp32';
   if (requested === 'bf16' && !bf16Supported()) {
-    throw new Error('--precision bf16: this CPU has no AMX bf16 tiles (or the native addon was built without them); use fp32 or auto');
+    throw new Error('--precision bf16: this CPU has no bf16 products (AMX tiles or AVX512-BF16), or the native addon was built without them; use fp32 or auto');
   }
   return requested;
 }

@@ -67,7 +67,7 @@ test('a block whose width does not split into heads asks for headDim', () => {
 
 // The fused block (engine/ops-fused.ts, native/st-block.cc) against the same blocks op by op, both in bf16:
 // products round the same inputs, so only the order of fp32 sums differs, and occasionally a bf16 rounding.
-test('one frame in bf16 runs each block fused and matches the op-by-op bf16 path, cache writes included', bf16Supported() ? {} : { skip: 'no AMX bf16 tiles' }, () => {
+test('one frame in bf16 runs each block fused and matches the op-by-op bf16 path, cache writes included', bf16Supported() ? {} : { skip: 'no bf16 products (AMX or AVX512-BF16)' }, () => {
   // The shipped world's head width (32: the vectorised temporal attention), with a full cache of 16 frames;
   // widths off the tile grid (head 24, width 72, FFN 100), two clips.
   const configs = [

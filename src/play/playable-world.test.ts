@@ -53,7 +53,7 @@ test('a session on the real world replays from its recording, past the context w
   replayed.forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
 });
 
-test('in bf16 the world plays deterministically, replays exactly and records its precision', { skip: bf16Supported() ? false : 'no AMX bf16 tiles here' }, async () => {
+test('in bf16 the world plays deterministically, replays exactly and records its precision', { skip: bf16Supported() ? false : 'no bf16 products (AMX or AVX512-BF16) here' }, async () => {
   const bf16World = playableWorld(loaded, 'bf16');
   const profile = profileKernels(loadNative());
   const previous = useBackend(profile.kernels);

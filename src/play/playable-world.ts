@@ -12,7 +12,7 @@ import type { LoadedWorld } from '../world/world-folder.ts';
 import type { Frame, PlayableWorld, Rollout, SampleOptions } from './world.ts';
 
 // `precision` bf16 runs the models' products in bfloat16 (engine/precision.ts): faster where the CPU has
-// AMX tiles; the caller chooses it (choosePrecision), the default is fp32.
+// AMX tiles or AVX512-BF16; the caller chooses it (choosePrecision), the default is fp32.
 export function playableWorld(world: LoadedWorld, precision: Precision = 'fp32'): PlayableWorld {
   const { tokenizer, lam, dynamics } = world.models;
   const { model, train } = world.config;
