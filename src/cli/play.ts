@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type Precision, bf16Supported, choosePrecision } from '../engine/index.ts';
+import { type Precision, bf16Products, bf16Supported, choosePrecision } from '../engine/index.ts';
 import { PlaySession, type Recording, SETTINGS_LIMITS, recordingSchema, replay } from '../play/session.ts';
 import { integer, number, precisionOption } from './options.ts';
 
@@ -70,7 +70,8 @@ async function play(flags: PlayFlags): Promise<void> {
     seed: flags.seed,
     limits: { ...DEFAULT_SESSION_LIMITS, maxSessions: flags.maxSessions, idleMs: flags.idleMinutes * 60_000 },
   });
-  console.log(`genie: playing "${world.name}" (${world.precision}) at ${server.url}  (Ctrl-C to stop)`);
+  const arithmetic = world.precision === 'bf16' ? `bf16 on ${bf16Products()}` : 'fp32';
+  console.log(`genie: playing "${world.name}" (${arithmetic}) at ${server.url}  (Ctrl-C to stop)`);
   if (flags.host !== '127.0.0.1' && flags.host !== 'localhost') console.warn(`genie: listening on ${flags.host}: other machines can reach this server`);
   await new Promise<void>((resolve) => {
     const stop = () => void server.close().then(resolve);
