@@ -26,7 +26,7 @@ export function loadModelConfig(nameOrPath: string): ModelConfig {
     const { extends: base, ...overrides } = raw;
     const basePreset = presets[String(base)];
     if (!basePreset) throw new Error(`${nameOrPath}: "extends": "${String(base)}" is not a preset (${Object.keys(presets).join(', ')})`);
-    raw = mergeConfig(basePreset, overrides, nameOrPath) as Record<string, unknown>;
+    raw = mergeConfig(basePreset, overrides, nameOrPath, modelConfigSchema) as Record<string, unknown>;
   }
   return validateConfig(modelConfigSchema, raw, nameOrPath);
 }

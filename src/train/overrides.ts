@@ -1,8 +1,9 @@
 // `--set key=value` overrides: a dotted path into the resolved config and a value. Values parse as JSON
 // when they can (numbers, booleans, arrays), else stay strings, so `--set train.lr=3e-4` and
-// `--set name=my-run` both do what they say. A path must name a field that exists: a typo fails with the
-// fields that do exist, instead of being silently dropped by the schema.
-import type { z } from 'zod';
+// `--set name=my-run` both do what they say. A path must name a field that exists in the config or, for
+// optional fields the config leaves out (model.lam.latentFrom), in its schema: a typo fails with the fields
+// that do exist, instead of being silently dropped by the schema.
+import { z } from 'zod';
 
 export interface Override {
   path: string[];
@@ -28,14 +29,33 @@ function parseValue(raw: string): unknown {
   }
 }
 
-// A copy of `config` with the override applied; the original is untouched.
-export function applyOverride(config: unknown, override: Override): unknown {
+// The fields a schema allows for the object at `path` (through optional, nullable and default wrappers).
+function schemaFields(schema: z.ZodType | undefined, path: readonly string[]): string[] {
+  const shape = (node: unknown): Record<string, z.ZodType> | null => {
+    while (node instanceof z.ZodOptional || node instanceof z.ZodNullable || node instanceof z.ZodDefault) node = node.unwrap();
+    return node instanceof z.ZodObject ? (node.shape as Record<string, z.ZodType>) : null;
+  };
+  let node: unknown = schema;
+  for (const key of path) node = shape(node)?.[key];
+  return Object.keys(shape(node) ?? {});
+}
+
+// The fields of `node` (at `path`) plus the optional ones its schema allows there.
+function fieldsAt(node: Record<string, unknown>, schema: z.ZodType | undefined, path: readonly string[]): string[] {
+  return [...new Set([...Object.keys(node), ...schemaFields(schema, path)])];
+}
+
+// A copy of `config` with the override applied; the original is untouched. With `schema`, a field it allows
+// but the config leaves out is added (an absent group of fields starts empty).
+export function applyOverride(config: unknown, override: Override, schema?: z.ZodType): unknown {
   const root = structuredClone(config) as Record<string, unknown>;
   let node: Record<string, unknown> = root;
   override.path.forEach((key, i) => {
     const where = override.path.slice(0, i).join('.') || 'the config';
     if (!(key in node)) {
-      throw new Error(`--set ${override.source}: no field "${key}" in ${where} (fields: ${Object.keys(node).join(', ')})`);
+      const fields = fieldsAt(node, schema, override.path.slice(0, i));
+      if (!fields.includes(key)) throw new Error(`--set ${override.source}: no field "${key}" in ${where} (fields: ${fields.join(', ')})`);
+      if (i < override.path.length - 1) node[key] = {};
     }
     if (i === override.path.length - 1) {
       node[key] = override.value;
@@ -51,8 +71,8 @@ export function applyOverride(config: unknown, override: Override): unknown {
 }
 
 // Deep merge of a partial config (from a file) onto a full one; arrays and values replace, objects merge.
-// Unknown keys are rejected the same way as with --set.
-export function mergeConfig(base: unknown, partial: unknown, source: string, prefix: string[] = []): unknown {
+// Unknown keys are rejected the same way as with --set (optional fields of `schema` are known).
+export function mergeConfig(base: unknown, partial: unknown, source: string, schema?: z.ZodType, prefix: string[] = []): unknown {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) return partial;
   if (base === null || typeof base !== 'object' || Array.isArray(base)) {
     throw new Error(`${source}: "${prefix.join('.')}" is a value in the config, not a group of fields`);
@@ -60,10 +80,12 @@ export function mergeConfig(base: unknown, partial: unknown, source: string, pre
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(partial)) {
     if (!(key in merged)) {
-      const where = prefix.join('.') || 'the config';
-      throw new Error(`${source}: no field "${key}" in ${where} (fields: ${Object.keys(merged).join(', ')})`);
+      const fields = fieldsAt(merged, schema, prefix);
+      if (!fields.includes(key)) throw new Error(`${source}: no field "${key}" in ${prefix.join('.') || 'the config'} (fields: ${fields.join(', ')})`);
+      merged[key] = value;
+      continue;
     }
-    merged[key] = mergeConfig(merged[key], value, source, [...prefix, key]);
+    merged[key] = mergeConfig(merged[key], value, source, schema, [...prefix, key]);
   }
   return merged;
 }

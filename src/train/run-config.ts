@@ -126,7 +126,7 @@ export function resolveRunConfig(nameOrPath: string, sets: readonly string[] = [
     const start = presetRunConfig(base === undefined ? 'cpu' : String(base));
     if (!start) throw new Error(`${nameOrPath}: "extends": "${String(base)}" is not a preset (${Object.keys(presets).join(', ')})`);
     const isRunConfig = 'model' in fields || 'train' in fields;
-    if (base !== undefined) config = mergeConfig(start, isRunConfig ? fields : { model: fields }, nameOrPath);
+    if (base !== undefined) config = mergeConfig(start, isRunConfig ? fields : { model: fields }, nameOrPath, runConfigSchema);
     else if (isRunConfig) config = fields; // a complete run config, e.g. a run's config.json
     else config = { model: fields, train: start.train }; // a complete model config, trained with the cpu settings
   }
@@ -135,6 +135,6 @@ export function resolveRunConfig(nameOrPath: string, sets: readonly string[] = [
 
 // `config` (a preset, a file's content or a checkpoint's saved config) with --set overrides, validated.
 export function withOverrides(config: unknown, sets: readonly string[], source: string): RunConfig {
-  for (const text of sets) config = applyOverride(config, parseOverride(text));
+  for (const text of sets) config = applyOverride(config, parseOverride(text), runConfigSchema);
   return validateConfig(runConfigSchema, config, sets.length ? `${source} with --set ${sets.join(' ')}` : source);
 }
