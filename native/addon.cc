@@ -72,7 +72,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"bf16Pack", Bf16Pack},
       {"bf16Linear", Bf16Linear},
       {"attentionBf16", AttentionBf16},
-      {"stBlockBf16", StBlockBf16},
+      {"stBlock", StBlock},
       {"adamw", Adamw},
       {"axpby", Axpby},
       {"sumSquares", SumSquares},

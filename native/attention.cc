@@ -148,18 +148,7 @@ void scores(const AttentionLayout& a, const float* q, const float* k, const Pair
 
 }  // namespace
 
-Napi::Value Attention(const Napi::CallbackInfo& info) {
-  Args args(info, "attention");
-  const Forward f = readForward(args);
-  const AttentionLayout& a = f.a;  // named references, not a structured binding: lambdas capture these in C++17
-  const FloatSpan &q = f.q, &k = f.k, &v = f.v, &out = f.out;
-  FloatSpan lse = args.floats(5, "lse");
-  args.requireLength("lse", lse.length, a.pairs() * a.lq);
-  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
-  checkForward(args, f);
-  for (auto [name, input] : {std::pair{"q", q}, {"k", k}, {"v", v}}) requireSeparate(args, "lse", lse, name, input);
-  requireSeparate(args, "out", out, "lse", lse);
-
+void attendFloat(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out, float* lse) {
   const int workers = workersFor(a);
   const int64_t blocks = (a.lq + kQueryBlock - 1) / kQueryBlock;
   std::vector<float> scratch(static_cast<size_t>(workers) * kQueryBlock * a.lk);
@@ -169,17 +158,31 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
     const int64_t rows = std::min(kQueryBlock, a.lq - first);
     const int64_t keys = visibleKeys(a, first + rows - 1);  // the block's last query sees the most keys
     float* probs = scratch.data() + static_cast<size_t>(worker) * kQueryBlock * a.lk;
-    scores(a, q.data, k.data, at, first, rows, keys, probs);
+    scores(a, q, k, at, first, rows, keys, probs);
     for (int64_t r = 0; r < rows; r++) {
       float* row = probs + r * keys;
       const int64_t visible = visibleKeys(a, first + r);
-      lse.data[at.lseBase + first + r] = softmaxRow(row, row, visible);
+      const float rowLse = softmaxRow(row, row, visible);
+      if (lse) lse[at.lseBase + first + r] = rowLse;
       std::fill(row + visible, row + keys, 0.0f);
     }
     sgemmSerial(false, false, static_cast<int>(rows), static_cast<int>(a.headDim), static_cast<int>(keys), 1.0f, probs,
-                static_cast<int>(keys), v.data + at.vBase, static_cast<int>(a.v.row), 0.0f, out.data + at.oBase + first * a.o.row,
+                static_cast<int>(keys), v + at.vBase, static_cast<int>(a.v.row), 0.0f, out + at.oBase + first * a.o.row,
                 static_cast<int>(a.o.row));
   });
+}
+
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Args args(info, "attention");
+  const Forward f = readForward(args);
+  const AttentionLayout& a = f.a;
+  FloatSpan lse = args.floats(5, "lse");
+  args.requireLength("lse", lse.length, a.pairs() * a.lq);
+  if (a.pairs() * a.lq == 0) return info.Env().Undefined();
+  checkForward(args, f);
+  for (auto [name, input] : {std::pair{"q", f.q}, {"k", f.k}, {"v", f.v}}) requireSeparate(args, "lse", lse, name, input);
+  requireSeparate(args, "out", f.out, "lse", lse);
+  attendFloat(a, f.q.data, f.k.data, f.v.data, f.out.data, lse.data);
   return info.Env().Undefined();
 }
 

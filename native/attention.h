@@ -30,6 +30,10 @@ Napi::Value Attention(const Napi::CallbackInfo& info);
 Napi::Value AttentionBf16(const Napi::CallbackInfo& info);
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info);
 
+// attention's forward over a layout the caller has checked, split over the pool (also used by st-block.cc);
+// lse may be null (inference).
+void attendFloat(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out, float* lse);
+
 #ifdef GENIE_BF16
 // attentionBf16 over a layout the caller has checked, split over the pool (also used by st-block.cc).
 void attendBf16(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out);

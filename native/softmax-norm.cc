@@ -241,6 +241,20 @@ Napi::Value LogSoftmaxBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+void layerNormRow(const float* x, int64_t cols, const float* w, const float* b, double eps, float* y, float* mean, float* rstd) {
+  // Two passes in double: the mean, then the squared deviations from it (no E[x^2] - E[x]^2 cancellation).
+  const double mu = sumDouble(x, cols) / static_cast<double>(cols);
+  const double variance = sumSquaresDouble(x, cols, mu) / static_cast<double>(cols);
+  const double inverse = 1.0 / std::sqrt(variance + eps);
+  if (mean) *mean = static_cast<float>(mu);
+  if (rstd) *rstd = static_cast<float>(inverse);
+  const float m = static_cast<float>(mu), rs = static_cast<float>(inverse);
+  if (w && b) for (int64_t j = 0; j < cols; j++) y[j] = (x[j] - m) * rs * w[j] + b[j];
+  else if (w) for (int64_t j = 0; j < cols; j++) y[j] = (x[j] - m) * rs * w[j];
+  else if (b) for (int64_t j = 0; j < cols; j++) y[j] = (x[j] - m) * rs + b[j];
+  else for (int64_t j = 0; j < cols; j++) y[j] = (x[j] - m) * rs;
+}
+
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Args args(info, "layerNorm");
   FloatSpan x = args.floats(0, "x");
@@ -258,21 +272,7 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   requireOptional(args, "w", w, s.cols);
   requireOptional(args, "b", b, s.cols);
   forRows(s.rows, s.cols, kCheapGrain, [&](int64_t r) {
-    const float* xr = x.data + r * s.cols;
-    float* yr = y.data + r * s.cols;
-    // Two passes in double: the mean, then the squared deviations from it (no E[x^2] - E[x]^2 cancellation).
-    const double mu = sumDouble(xr, s.cols) / static_cast<double>(s.cols);
-    const double variance = sumSquaresDouble(xr, s.cols, mu) / static_cast<double>(s.cols);
-    const double inverse = 1.0 / std::sqrt(variance + eps);
-    mean.data[r] = static_cast<float>(mu);
-    rstd.data[r] = static_cast<float>(inverse);
-    const float m = static_cast<float>(mu), rs = static_cast<float>(inverse);
-    const float* ws = w.data;
-    const float* bs = b.data;
-    if (ws && bs) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs * ws[j] + bs[j];
-    else if (ws) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs * ws[j];
-    else if (bs) for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs + bs[j];
-    else for (int64_t j = 0; j < s.cols; j++) yr[j] = (xr[j] - m) * rs;
+    layerNormRow(x.data + r * s.cols, s.cols, w.data, b.data, eps, y.data + r * s.cols, mean.data + r, rstd.data + r);
   });
   return info.Env().Undefined();
 }

@@ -22,4 +22,8 @@ Napi::Value RmsNormBackward(const Napi::CallbackInfo& info);
 // Returns the row's log-sum-exp. Shared with attention.
 float softmaxRow(const float* x, float* y, int64_t visible);
 
+// LayerNorm of one row of `cols` values into y (w, b null for none), sums in double; mean and rstd (may be
+// null) receive the row's statistics. Shared with the fused ST block's fp32 path.
+void layerNormRow(const float* x, int64_t cols, const float* w, const float* b, double eps, float* y, float* mean, float* rstd);
+
 }  // namespace genie

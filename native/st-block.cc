@@ -1,17 +1,22 @@
-// One ST block of src/models/st-transformer.ts over ONE new frame per clip, for inference in bf16: the
-// MaskGIT steps and cache writes of generation (src/models/sample.ts). Op by op, a block is ~40 kernel calls,
-// with allocations and JS between them; here it is three parallel passes, and the activations of 32 tokens
-// stay in cache from one layer to the next:
-//   1. per 32 rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
-//   2. per (clip, head): spatial attention over the frame's N tokens (attendBf16, attention.cc);
-//   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
+// One ST block of src/models/st-transformer.ts over ONE new frame per clip, for inference: the MaskGIT steps
+// and cache writes of generation (src/models/sample.ts). Op by op, a block is ~40 kernel calls, with
+// allocations and JS between them; here it is three parallel passes, and the activations of 32 tokens stay
+// in cache from one layer to the next:
+//   1. per task of rows (32 in bf16) of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
+//   2. per (clip, head): spatial attention over the frame's N tokens (attention.cc);
+//   3. per task of rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
 //      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
 //      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, GELU, fc2 +
 //      residual.
-// Products round their inputs to bf16 where withPrecision('bf16') does op by op. LayerNorm sums in float,
-// the temporal softmax is in float and GELU's erf is a rational fit (geluRational): each is far below what
-// the bf16 rounding of the next product resolves, so the paths differ by a bf16 rounding here and there
-// (st-transformer.test.ts compares them).
+// Two arithmetics:
+// - fp32 (p.bf16 false), on any CPU: the op-by-op kernels' own row code (sgemm products, LayerNorm in double
+//   sums, exact GELU, attention.cc's fp32 attention), so it differs from op by op only in the order of a few
+//   float sums.
+// - bf16 (p.bf16 true; AMX or AVX512-BF16): products round their inputs to bf16 where withPrecision('bf16')
+//   does op by op. LayerNorm sums in float, the temporal softmax is in float and GELU's erf is a rational
+//   fit (geluRational), with AVX-512 code: each is far below what the bf16 rounding of the next product
+//   resolves, so the paths differ by a bf16 rounding here and there.
+// st-transformer.test.ts compares both with op by op.
 #include "st-block.h"
 
 #include <algorithm>
@@ -25,6 +30,8 @@
 #include "args.h"
 #include "attention.h"
 #include "bf16.h"
+#include "gemm.h"
+#include "softmax-norm.h"
 #include "thread-pool.h"
 #include "vector-math.h"
 
@@ -40,8 +47,9 @@ struct Norm {
 
 struct Linear {
   int64_t in, out;
-  const uint16_t* packed;  // made by bf16Pack
-  const float* bias;  // null: none; whole 32-column blocks (bf16MultiplyBlock), else a padded copy in `padded`
+  const uint16_t* packed;  // bf16: made by bf16Pack
+  const float* weight;     // fp32: (out, in)
+  const float* bias;  // null: none; in bf16 whole 32-column blocks (bf16MultiplyBlock), else a padded copy in `padded`
   std::vector<float> padded;
 };
 
@@ -54,6 +62,7 @@ struct AttentionWeights {
 
 struct Block {
   int64_t batch, tokens, width, heads, headDim, hidden, capacity, held;
+  bool bf16;
   AttentionWeights spatial, temporal;
   Norm ffnNorm;
   Linear fc1, fc2;
@@ -74,15 +83,24 @@ Norm readNorm(const Args& args, const Napi::Object& w, const char* field, int64_
   return {weight.data, bias.data, eps};
 }
 
-Linear readLinear(const Args& args, const Napi::Object& w, const char* field, int64_t in, int64_t out) {
+// A linear layer's weight: packed (bf16) or as it is (fp32).
+Linear readLinear(const Args& args, const Napi::Object& w, const char* field, int64_t in, int64_t out, bool bf16) {
   const std::string name = std::string("w.") + field;
   const Napi::Object linear = args.objectField(w, "w", field);
-  const Uint16Span packed = args.uint16sField(linear, name.c_str(), "packed");
-  args.requireLength((name + ".packed").c_str(), packed.length, checkedPackedLength(args, out, in));
+  Linear layer{in, out, nullptr, nullptr, nullptr, {}};
+  if (bf16) {
+    const Uint16Span packed = args.uint16sField(linear, name.c_str(), "packed");
+    args.requireLength((name + ".packed").c_str(), packed.length, checkedPackedLength(args, out, in));
+    layer.packed = packed.data;
+  } else {
+    const FloatSpan weight = args.floatsField(linear, name.c_str(), "weight");
+    args.requireLength((name + ".weight").c_str(), weight.length, checkedMul(args, out, in));
+    layer.weight = weight.data;
+  }
   const FloatSpan bias = args.floatsField(linear, name.c_str(), "bias", true);
   if (bias.data) args.requireLength((name + ".bias").c_str(), bias.length, out);
-  Linear layer{in, out, packed.data, bias.data, {}};
-  if (bias.data && out % kBf16Block != 0) {
+  layer.bias = bias.data;
+  if (bf16 && bias.data && out % kBf16Block != 0) {
     layer.padded = bf16PaddedBias(bias.data, out);
     layer.bias = layer.padded.data();
   }
@@ -91,9 +109,9 @@ Linear readLinear(const Args& args, const Napi::Object& w, const char* field, in
 
 AttentionWeights readAttention(const Args& args, const Napi::Object& w, const char* prefix, const Block& b) {
   const std::string p(prefix);
-  return {readNorm(args, w, (p + "Norm").c_str(), b.width), readLinear(args, w, (p + "Qkv").c_str(), b.width, 3 * b.inner()),
+  return {readNorm(args, w, (p + "Norm").c_str(), b.width), readLinear(args, w, (p + "Qkv").c_str(), b.width, 3 * b.inner(), b.bf16),
           readNorm(args, w, (p + "QNorm").c_str(), b.headDim), readNorm(args, w, (p + "KNorm").c_str(), b.headDim),
-          readLinear(args, w, (p + "Proj").c_str(), b.inner(), b.width)};
+          readLinear(args, w, (p + "Proj").c_str(), b.inner(), b.width, b.bf16)};
 }
 
 Block readBlock(const Args& args) {
@@ -107,6 +125,7 @@ Block readBlock(const Args& args) {
   b.hidden = args.sizeField(p, "p", "hidden");
   b.capacity = args.sizeField(p, "p", "capacity");
   b.held = args.sizeField(p, "p", "held");
+  b.bf16 = args.booleanField(p, "p", "bf16");
   for (auto [value, name] : {std::pair{b.width, "width"}, {b.heads, "heads"}, {b.headDim, "headDim"}, {b.hidden, "hidden"}}) {
     if (value == 0 || value > (1 << 16)) args.failRange(std::string("p.") + name + " must be in 1..65536");
   }
@@ -117,28 +136,36 @@ Block readBlock(const Args& args) {
   b.spatial = readAttention(args, w, "spatial", b);
   b.temporal = readAttention(args, w, "temporal", b);
   b.ffnNorm = readNorm(args, w, "ffnNorm", b.width);
-  b.fc1 = readLinear(args, w, "fc1", b.width, b.hidden);
-  b.fc2 = readLinear(args, w, "fc2", b.hidden, b.width);
+  b.fc1 = readLinear(args, w, "fc1", b.width, b.hidden, b.bf16);
+  b.fc2 = readLinear(args, w, "fc2", b.hidden, b.width, b.bf16);
   return b;
 }
 
-#ifdef GENIE_BF16
-// One worker's buffers for the row passes (32 rows at a time), kept by the calling thread from call to call:
-// allocating and zeroing them for every block cost ~5% of a MaskGIT step.
+// Rows of the residual stream per task of a row pass. bf16: one block of the bf16 products (32). fp32: the
+// rows split evenly over the workers, in whole 32s: sgemm packs the weight on every call, which for 32 rows
+// took a third of a block's time (a play frame 337 -> 272 ms with 128-row tasks).
+int64_t rowsPerTask(const Block& b, int workers) {
+  if (b.bf16) return kBf16Block;
+  const int64_t perWorker = (b.rows() + workers - 1) / workers;
+  return (perWorker + kBf16Block - 1) / kBf16Block * kBf16Block;
+}
+
+// One worker's buffers for the row passes (R = rowsPerTask rows at a time), kept by the calling thread from
+// call to call: allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
-  std::vector<uint16_t> rounded;  // a product's left operand in bf16, 32 x bf16RowLength(widest input)
-  std::vector<float> normed;      // one normalised row
-  std::vector<float> output;      // 32 x D: proj and fc2 outputs before they join the stream
-  std::vector<float> wide;        // 32 x max(3I, hidden): temporal qkv, then the FFN's hidden layer
-  std::vector<float> mixed;       // 32 x I: temporal attention's output
+  std::vector<uint16_t> rounded;  // bf16: a product's left operand, 32 x bf16RowLength(widest input)
+  std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 R x D
+  std::vector<float> output;      // R x D: proj and fc2 outputs before they join the stream
+  std::vector<float> wide;        // R x max(3I, hidden): temporal qkv, then the FFN's hidden layer
+  std::vector<float> mixed;       // R x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
 
-  void fit(const Block& b) {
-    grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
-    grow(normed, b.width);
-    grow(output, kBf16Block * b.width);
-    grow(wide, kBf16Block * std::max(3 * b.inner(), b.hidden));
-    grow(mixed, kBf16Block * b.inner());
+  void fit(const Block& b, int64_t rows) {
+    if (b.bf16) grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
+    grow(normed, b.bf16 ? b.width : rows * b.width);
+    grow(output, rows * b.width);
+    grow(wide, rows * std::max(3 * b.inner(), b.hidden));
+    grow(mixed, rows * b.inner());
     grow(scores, b.capacity);
   }
 
@@ -148,6 +175,18 @@ struct RowScratch {
   }
 };
 
+// Item i of a block's QK-norm: the q heads, then the k heads, of each row of [q | k | v] (3I values each).
+struct HeadItems {
+  const Block& b;
+  const AttentionWeights& a;
+  float* qkv;
+
+  int64_t perRow() const { return 2 * b.heads; }
+  float* head(int64_t item) const { return qkv + (item / perRow()) * 3 * b.inner() + (item % perRow()) * b.headDim; }
+  const Norm& norm(int64_t item) const { return item % perRow() < b.heads ? a.qNorm : a.kNorm; }
+};
+
+#ifdef GENIE_BF16
 // LayerNorm of one row in float sums (its output is rounded to bf16 next; the layerNorm kernel sums in double
 // for training). In double, the 4 x 2 QK-norms of 32 values per token took 10% of a play frame.
 void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
@@ -171,24 +210,15 @@ void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
   }
 }
 
-// Softmax of a short row in place, in float (a temporal attention's scores over the cached frames).
-void softmaxInPlace(float* row, int64_t count) {
-  const __m512 inverse = _mm512_set1_ps(1.0f / expShiftedInPlace(row, count));
-  for (int64_t j = 0; j < count; j += 16) {
-    const __mmask16 lanes = lanesFrom(j, count);
-    _mm512_mask_storeu_ps(row + j, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, row + j), inverse));
-  }
-}
-
-// out (rows x layer.out, packed rows) = left (`rows` <= 32 rows of layer.in floats, row stride ld) W^T + bias.
-void multiply(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
+// bf16 products: multiplyRows below.
+void multiplyBf16(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
   const int64_t ldk = bf16RowLength(layer.in);
   bf16RoundRows(left, rows, layer.in, ld, 1.0f, s.rounded.data(), ldk);
   bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
 }
 
-// out = LayerNorm(rows of x) W^T + bias.
-void normThenMultiply(const Norm& norm, const Linear& layer, const float* x, int64_t rows, RowScratch& s, float* out) {
+// normThenMultiply below, each row normalised and rounded in turn.
+void normThenMultiplyBf16(const Norm& norm, const Linear& layer, const float* x, int64_t rows, RowScratch& s, float* out) {
   const int64_t ldk = bf16RowLength(layer.in);
   for (int64_t r = 0; r < kBf16Block; r++) {
     if (r < rows) normalizeRow(norm, x + r * layer.in, layer.in, s.normed.data());
@@ -261,17 +291,11 @@ void attendFrames(const float* q, const float* keys, const float* values, int64_
   for (int64_t c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, mixed[c]);
 }
 
-// QK-norm: LayerNorm over each head's slice of q and k in rows of [q | k | v] (3I values each), in place.
-// Heads of whole 16-float chunks go 16 at a time through sumSixteen (two rows of 4 + 4 heads per group in the
-// shipped world): one reduction network per 16 means and per 16 variances instead of 32 horizontal sums.
-void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv, int64_t rows) {
-  const int64_t inner = b.inner(), dh = b.headDim, perRow = 2 * b.heads;
-  const auto head = [&](int64_t item) { return qkv + (item / perRow) * 3 * inner + (item % perRow) * dh; };  // q heads, then k heads
-  const auto normOf = [&](int64_t item) -> const Norm& { return item % perRow < b.heads ? a.qNorm : a.kNorm; };
-  if (dh % 16 != 0 || dh > kMaxFastHeadDim) {
-    for (int64_t item = 0; item < rows * perRow; item++) normalizeRow(normOf(item), head(item), dh, head(item));
-    return;
-  }
+// QK-norm in bf16 for heads of whole 16-float chunks: 16 heads at a time through sumSixteen (two rows of 4
+// + 4 heads per group in the shipped world), one reduction network per 16 means and per 16 variances
+// instead of 32 horizontal sums.
+void normalizeHeadsBySixteen(const HeadItems& items, int64_t rows) {
+  const int64_t dh = items.b.headDim, perRow = items.perRow();
   const __m512 inverseWidth = _mm512_set1_ps(1.0f / static_cast<float>(dh));
   for (int64_t first = 0; first < rows * perRow; first += 16) {
     const int64_t count = std::min<int64_t>(16, rows * perRow - first);
@@ -279,7 +303,7 @@ void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv,
     const auto sums = [&](auto term) {  // lane l: the sum over item kSummedVector[l]'s head of term(x, item)
       for (int64_t i = 0; i < 16; i++) {
         v[i] = _mm512_setzero_ps();  // past `count`: zeros
-        if (i < count) for (int64_t c = 0; c < dh; c += 16) v[i] = _mm512_add_ps(v[i], term(_mm512_loadu_ps(head(first + i) + c), i));
+        if (i < count) for (int64_t c = 0; c < dh; c += 16) v[i] = _mm512_add_ps(v[i], term(_mm512_loadu_ps(items.head(first + i) + c), i));
       }
       alignas(64) float lanes[16];
       _mm512_store_ps(lanes, _mm512_mul_ps(sumSixteen(v), inverseWidth));
@@ -293,10 +317,10 @@ void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv,
       return _mm512_mul_ps(d, d);
     });
     for (int64_t i = 0; i < count; i++) {
-      const Norm& norm = normOf(first + i);
+      const Norm& norm = items.norm(first + i);
       const __m512 m = _mm512_set1_ps(mean[i]);
       const __m512 rstd = _mm512_set1_ps(static_cast<float>(1.0 / std::sqrt(static_cast<double>(variance[i]) + norm.eps)));
-      float* x = head(first + i);
+      float* x = items.head(first + i);
       for (int64_t c = 0; c < dh; c += 16) {
         __m512 y = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + c), m), rstd);
         if (norm.weight) y = _mm512_mul_ps(y, _mm512_loadu_ps(norm.weight + c));
@@ -305,6 +329,59 @@ void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv,
       }
     }
   }
+}
+
+#endif
+
+// out (rows x layer.out) = left (`rows` <= 32 rows of layer.in floats, row stride ld) W^T + bias.
+void multiplyRows([[maybe_unused]] const Block& b, const Linear& layer, const float* left, int64_t rows, int64_t ld, [[maybe_unused]] RowScratch& s, float* out) {
+#ifdef GENIE_BF16
+  if (b.bf16) return multiplyBf16(layer, left, rows, ld, s, out);
+#endif
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = out + r * layer.out;
+    if (layer.bias) std::copy(layer.bias, layer.bias + layer.out, row);
+  }
+  sgemmSerial(false, true, static_cast<int>(rows), static_cast<int>(layer.out), static_cast<int>(layer.in), 1.0f, left, static_cast<int>(ld),
+              layer.weight, static_cast<int>(layer.in), layer.bias ? 1.0f : 0.0f, out, static_cast<int>(layer.out));
+}
+
+// out = LayerNorm(rows of x) W^T + bias.
+void normThenMultiply(const Block& b, const Norm& norm, const Linear& layer, const float* x, int64_t rows, RowScratch& s, float* out) {
+#ifdef GENIE_BF16
+  if (b.bf16) return normThenMultiplyBf16(norm, layer, x, rows, s, out);
+#endif
+  for (int64_t r = 0; r < rows; r++) {
+    layerNormRow(x + r * layer.in, layer.in, norm.weight, norm.bias, norm.eps, s.normed.data() + r * layer.in, nullptr, nullptr);
+  }
+  multiplyRows(b, layer, s.normed.data(), rows, layer.in, s, out);
+}
+
+// QK-norm: LayerNorm over each head's slice of q and k in `rows` rows of [q | k | v], in place.
+void normalizeQueriesKeys(const Block& b, const AttentionWeights& a, float* qkv, int64_t rows) {
+  const HeadItems items{b, a, qkv};
+#ifdef GENIE_BF16
+  if (b.bf16 && b.headDim % 16 == 0 && b.headDim <= kMaxFastHeadDim) return normalizeHeadsBySixteen(items, rows);
+#endif
+  for (int64_t item = 0; item < rows * items.perRow(); item++) {
+    const Norm& norm = items.norm(item);
+    float* head = items.head(item);
+    layerNormRow(head, b.headDim, norm.weight, norm.bias, norm.eps, head, nullptr, nullptr);
+  }
+}
+
+// GELU: exact (the op-by-op kernel's) in fp32, the rational erf fit in bf16.
+void geluInPlace([[maybe_unused]] const Block& b, float* x, int64_t n) {
+#ifdef GENIE_BF16
+  if (b.bf16) {
+    for (int64_t i = 0; i < n; i += 16) {
+      const __mmask16 lanes = lanesFrom(i, n);
+      _mm512_mask_storeu_ps(x + i, lanes, geluRational(_mm512_maskz_loadu_ps(lanes, x + i)));
+    }
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; i++) x[i] = gelu(x[i]);
 }
 
 void addInto(float* x, const float* y, int64_t n) {
@@ -316,11 +393,11 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
                 RowScratch& s) {
   const int64_t d = b.width, inner = b.inner(), dh = b.headDim;
   float* stream = x + first * d;
-  multiply(b.spatial.proj, spatialMixed + first * inner, rows, inner, s, s.output.data());
+  multiplyRows(b, b.spatial.proj, spatialMixed + first * inner, rows, inner, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
 
   float* qkv = s.wide.data();  // rows x 3I
-  normThenMultiply(b.temporal.norm, b.temporal.qkv, stream, rows, s, qkv);
+  normThenMultiply(b, b.temporal.norm, b.temporal.qkv, stream, rows, s, qkv);
   normalizeQueriesKeys(b, b.temporal, qkv, rows);
   // This frame's keys and values go into the cache after the held frames, then each token attends over
   // its frames. Element (clip, frame f, token of row r) of the cache is at base + f * frameSize.
@@ -332,12 +409,14 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
     std::copy(row + inner, row + 2 * inner, keys + base + b.held * frameSize);
     std::copy(row + 2 * inner, row + 3 * inner, values + base + b.held * frameSize);
     for (int64_t h = 0; h < b.heads; h++) {
-      if (frames <= 16 && dh % 16 == 0 && dh <= kMaxFastHeadDim) {
+#ifdef GENIE_BF16
+      if (b.bf16 && frames <= 16 && dh % 16 == 0 && dh <= kMaxFastHeadDim) {
         attendFrames(row + h * dh, keys + base + h * dh, values + base + h * dh, frameSize, frames, dh, scale, s.mixed.data() + r * inner + h * dh);
         continue;
       }
+#endif
       for (int64_t f = 0; f < frames; f++) s.scores[f] = scale * dotFloat(row + h * dh, keys + base + f * frameSize + h * dh, dh);
-      softmaxInPlace(s.scores.data(), frames);
+      softmaxRow(s.scores.data(), s.scores.data(), frames);
       float* out = s.mixed.data() + r * inner + h * dh;
       std::fill(out, out + dh, 0.0f);
       for (int64_t f = 0; f < frames; f++) {
@@ -347,23 +426,21 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
       }
     }
   }
-  multiply(b.temporal.proj, s.mixed.data(), rows, inner, s, s.output.data());
+  multiplyRows(b, b.temporal.proj, s.mixed.data(), rows, inner, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
 
   float* hidden = s.wide.data();  // rows x H
-  normThenMultiply(b.ffnNorm, b.fc1, stream, rows, s, hidden);
-  for (int64_t i = 0; i < rows * b.hidden; i += 16) {
-    const __mmask16 lanes = lanesFrom(i, rows * b.hidden);
-    _mm512_mask_storeu_ps(hidden + i, lanes, geluRational(_mm512_maskz_loadu_ps(lanes, hidden + i)));
-  }
-  multiply(b.fc2, hidden, rows, b.hidden, s, s.output.data());
+  normThenMultiply(b, b.ffnNorm, b.fc1, stream, rows, s, hidden);
+  geluInPlace(b, hidden, rows * b.hidden);
+  multiplyRows(b, b.fc2, hidden, rows, b.hidden, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
 }
 
 void runBlock(const Block& b, float* x, float* keys, float* values) {
-  const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
+  const int64_t inner = b.inner();
   // A block whose qkv product is under 2^20 multiply-adds stays on one thread (as bf16Linear does).
   const int workers = static_cast<double>(b.rows()) * b.width * 3 * inner < (1 << 20) ? 1 : threadCount();
+  const int64_t taskRows = rowsPerTask(b, workers), tasks = (b.rows() + taskRows - 1) / taskRows;
   // The calling thread's buffers, named by reference: inside the lambdas, which run on the pool's threads,
   // a thread_local name would mean each worker's own (empty) copy.
   thread_local std::vector<RowScratch> callerScratch;
@@ -372,13 +449,13 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   std::vector<float>& qkv = callerQkv;      // (B*N, 3I)
   std::vector<float>& mixed = callerMixed;  // (B*N, I)
   if (static_cast<int>(scratch.size()) < workers) scratch.resize(static_cast<size_t>(workers));
-  for (RowScratch& s : scratch) s.fit(b);
+  for (RowScratch& s : scratch) s.fit(b, taskRows);
   RowScratch::grow(qkv, b.rows() * 3 * inner);
   RowScratch::grow(mixed, b.rows() * inner);
 
-  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * kBf16Block, rows = std::min(kBf16Block, b.rows() - first);
-    normThenMultiply(b.spatial.norm, b.spatial.qkv, x + first * b.width, rows, scratch[worker], qkv.data() + first * 3 * inner);
+  parallelItems(tasks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * taskRows, rows = std::min(taskRows, b.rows() - first);
+    normThenMultiply(b, b.spatial.norm, b.spatial.qkv, x + first * b.width, rows, scratch[worker], qkv.data() + first * 3 * inner);
     normalizeQueriesKeys(b, b.spatial, qkv.data() + first * 3 * inner, rows);
   });
 
@@ -392,19 +469,22 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   spatial.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(b.headDim)));
   spatial.q = spatial.k = spatial.v = {b.tokens * 3 * inner, 0, 3 * inner};
   spatial.o = {b.tokens * inner, 0, inner};
-  attendBf16(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data());
+#ifdef GENIE_BF16
+  if (b.bf16) attendBf16(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data());
+  else
+#endif
+    attendFloat(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data(), nullptr);
 
-  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * kBf16Block;
-    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.rows() - first), scratch[worker]);
+  parallelItems(tasks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * taskRows;
+    finishRows(b, x, mixed.data(), keys, values, first, std::min(taskRows, b.rows() - first), scratch[worker]);
   });
 }
-#endif
 
 }  // namespace
 
-Napi::Value StBlockBf16(const Napi::CallbackInfo& info) {
-  Args args(info, "stBlockBf16");
+Napi::Value StBlock(const Napi::CallbackInfo& info) {
+  Args args(info, "stBlock");
   const Block b = readBlock(args);
   const FloatSpan x = args.floats(1, "x"), keys = args.floats(2, "keys"), values = args.floats(3, "values");
   args.requireLength("x", x.length, checkedMul(args, b.rows(), b.width));
@@ -416,10 +496,8 @@ Napi::Value StBlockBf16(const Napi::CallbackInfo& info) {
   }
   if (buffersOverlap(keys.data, keys.length * 4, values.data, values.length * 4)) args.fail("keys share memory with values");
   if (b.rows() == 0) return info.Env().Undefined();
-  requireBf16(args);
-#ifdef GENIE_BF16
+  if (b.bf16) requireBf16(args);
   runBlock(b, x.data, keys.data, values.data);
-#endif
   return info.Env().Undefined();
 }
 

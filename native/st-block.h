@@ -1,10 +1,10 @@
-// One ST block (src/models/st-transformer.ts) over one new frame per clip, fused, in bf16, for inference.
+// One ST block (src/models/st-transformer.ts) over one new frame per clip, fused, in fp32 or bf16, for inference.
 #pragma once
 
 #include <napi.h>
 
 namespace genie {
 
-Napi::Value StBlockBf16(const Napi::CallbackInfo& info);
+Napi::Value StBlock(const Napi::CallbackInfo& info);
 
 }  // namespace genie

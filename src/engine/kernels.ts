@@ -138,9 +138,12 @@ export interface Kernels {
   bf16Linear?(m: number, n: number, k: number, a: Float32Array, packed: Uint16Array, bias: Float32Array | null, c: Float32Array): void;
   // attention's forward without lse (nothing runs backward).
   attentionBf16?(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array): void;
-  // One spatiotemporal transformer block over one new frame per clip (ops-fused.ts): x (B, N, D) is updated
-  // in place; the frame's keys and values go into the cache (B, capacity, N, I) after the `held` frames.
-  stBlockBf16?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights): void;
+
+  // One spatiotemporal transformer block over one new frame per clip, for inference (ops-fused.ts; native
+  // backend only): x (B, N, D) is updated in place; the frame's keys and values go into the cache
+  // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
+  // where bf16Available()) `packed`.
+  stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).
@@ -154,7 +157,7 @@ export interface Kernels {
   fill(x: Float32Array, value: number): void;
 }
 
-// Sizes of stBlockBf16: I = heads x headDim, hidden = the feed-forward layer's width.
+// Sizes of stBlock: I = heads x headDim, hidden = the feed-forward layer's width; bf16: the arithmetic.
 export interface STBlockParams {
   batch: number;
   tokens: number;
@@ -164,6 +167,7 @@ export interface STBlockParams {
   hidden: number;
   capacity: number;
   held: number;
+  bf16: boolean;
 }
 
 export interface NormWeights {
@@ -172,25 +176,22 @@ export interface NormWeights {
   eps: number;
 }
 
-// A linear layer's weight packed by bf16Pack, and its bias.
-export interface PackedLinear {
-  packed: Uint16Array;
-  bias: Float32Array | null;
-}
+// A linear layer's weight, (out, in) as it is (fp32) or packed by bf16Pack (bf16), and its bias.
+export type LinearWeights = { weight: Float32Array; bias: Float32Array | null } | { packed: Uint16Array; bias: Float32Array | null };
 
 // The layers of an ST block (src/models/st-transformer.ts), each attention as [norm, qkv, QK-norms, proj].
 export interface STBlockWeights {
   spatialNorm: NormWeights;
-  spatialQkv: PackedLinear;
+  spatialQkv: LinearWeights;
   spatialQNorm: NormWeights;
   spatialKNorm: NormWeights;
-  spatialProj: PackedLinear;
+  spatialProj: LinearWeights;
   temporalNorm: NormWeights;
-  temporalQkv: PackedLinear;
+  temporalQkv: LinearWeights;
   temporalQNorm: NormWeights;
   temporalKNorm: NormWeights;
-  temporalProj: PackedLinear;
+  temporalProj: LinearWeights;
   ffnNorm: NormWeights;
-  fc1: PackedLinear;
-  fc2: PackedLinear;
+  fc1: LinearWeights;
+  fc2: LinearWeights;
 }

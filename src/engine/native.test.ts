@@ -476,3 +476,44 @@ test('sampleRows draws exactly what Rng.categorical draws from the softmax kerne
   broken[3 * cols + 10] = Number.NaN;
   assert.throws(() => native.sampleRows(broken, cols, Int32Array.of(2, 3), 1, Float64Array.of(0.1, 0.2), new Int32Array(2), new Float32Array(2)), /sampleRows: row 3 of logits gives probabilities that are not finite/);
 });
+
+// The fused ST block (st-block.cc) in both arithmetics: fp32 reads each linear layer's weight, bf16 its
+// packed copy; its numbers are checked against the op-by-op path in src/models/st-transformer.test.ts.
+for (const bf16 of [false, true]) {
+  const available = !bf16 || (native.bf16Available?.() ?? false);
+  test(`stBlock (${bf16 ? 'bf16' : 'fp32'}) rejects sizes and weights that do not fit, naming the argument`, available ? {} : { skip: 'no bf16 products here' }, () => {
+    const [batch, tokens, width, heads, headDim, hidden, capacity] = [1, 32, 32, 1, 32, 64, 2];
+    const norm = () => ({ weight: new Float32Array(width), bias: null, eps: 1e-5 });
+    const headNorm = () => ({ weight: null, bias: new Float32Array(headDim), eps: 1e-5 });
+    const weight = bf16 ? 'packed' : 'weight';
+    const linear = (out: number, inp: number) => {
+      if (!bf16) return { weight: uniform(out * inp), bias: new Float32Array(out) };
+      const packed = new Uint16Array(native.bf16PackedLength!(out, inp));
+      native.bf16Pack!(uniform(out * inp), out, inp, packed);
+      return { packed, bias: new Float32Array(out) };
+    };
+    const side = (name: string) => ({
+      [`${name}Norm`]: norm(), [`${name}Qkv`]: linear(3 * width, width), [`${name}QNorm`]: headNorm(), [`${name}KNorm`]: headNorm(), [`${name}Proj`]: linear(width, width),
+    });
+    const weights = { ...side('spatial'), ...side('temporal'), ffnNorm: norm(), fc1: linear(hidden, width), fc2: linear(width, hidden) };
+    const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1, bf16 };
+    const cache = () => new Float32Array(batch * capacity * tokens * width);
+    const x = uniform(tokens * width);
+    const run = (params: object, w: object, input = x) => native.stBlock!(params as never, input, cache(), cache(), w as never);
+    run(p, weights); // fits
+    assert.throws(() => run(p, weights, new Float32Array(5)), /stBlock: x has 5 elements, expected 1024/);
+    assert.throws(() => run({ ...p, held: 2 }, weights), /stBlock: p\.held \(2\) leaves no room in a cache of 2 frames/);
+    assert.throws(() => run({ ...p, bf16: undefined }, weights), /stBlock: p\.bf16 must be a boolean/);
+    assert.throws(() => run(p, { ...weights, fc1: undefined }), /stBlock: w\.fc1 must be an object/);
+    assert.throws(() => run(p, { ...weights, fc2: linear(width, 3) }), new RegExp(`stBlock: w\\.fc2\\.${weight} has \\d+ elements, expected \\d+`));
+    assert.throws(() => run(p, { ...weights, ffnNorm: { ...norm(), eps: -1 } }), /stBlock: w\.ffnNorm\.eps must be a finite number >= 0/);
+    assert.throws(() => run(p, { ...weights, spatialQNorm: { ...headNorm(), bias: new Float32Array(3) } }), /stBlock: w\.spatialQNorm\.bias has 3 elements, expected 32/);
+    const shared = cache();
+    assert.throws(() => native.stBlock!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never), /stBlock: x shares memory with keys/);
+    const wrongType = bf16 ? { packed: new Float32Array(4), bias: null } : { weight: new Uint16Array(4), bias: null };
+    const typeName = bf16 ? 'Uint16Array, got a Float32Array' : 'Float32Array, got a Uint16Array';
+    assert.throws(() => run(p, { ...weights, temporalQkv: wrongType }), new RegExp(`stBlock: w\\.temporalQkv\\.${weight} must be a ${typeName}`));
+    // The other arithmetic's weights are missing, not silently read.
+    assert.throws(() => run({ ...p, bf16: !bf16 }, weights), new RegExp(`stBlock: w\\.spatialQkv\\.${bf16 ? 'weight' : 'packed'}`));
+  });
+}

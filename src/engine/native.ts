@@ -64,7 +64,7 @@ export function loadNative(): Kernels {
     bf16Pack: k.bf16Pack,
     bf16Linear: k.bf16Linear,
     attentionBf16: k.attentionBf16,
-    stBlockBf16: k.stBlockBf16,
+    stBlock: k.stBlock,
     adamw: k.adamw,
     axpby: k.axpby,
     sumSquares: k.sumSquares,

@@ -1,11 +1,14 @@
 // A fused inference op: one spatiotemporal transformer block (Genie's ST block: spatial attention, causal
 // temporal attention, feed-forward, pre-norm, QK-norm) over ONE new frame per clip, in a single native call
 // (native/st-block.cc), like PyTorch's fused transformer-layer fast path. Op by op, a block is ~40 kernels
-// with JS and allocations between them: the shipped world's 6 blocks took 7.7 ms a MaskGIT step, fused 3.1
-// ms, with a block's activations kept in cache between layers. bf16 only (inputs of products rounded as in
-// withPrecision('bf16')), and only under it; the op-by-op path stays the reference.
+// with JS and allocations between them: in bf16 the shipped world's 6 blocks took 7.7 ms a MaskGIT step,
+// fused 3.1 ms, with a block's activations kept in cache between layers. Inside withPrecision('bf16') its
+// products round their inputs as op by op does there; elsewhere it is fp32 on the op-by-op kernels' own row
+// code. Inference only (no graph); the op-by-op path stays the reference.
+import { isRecording } from './autodiff.ts';
+import { backend } from './backend.ts';
+import type { LinearWeights, NormWeights } from './kernels.ts';
 import type { LayerNorm, Linear } from './nn.ts';
-import type { NormWeights, PackedLinear } from './kernels.ts';
 import { BF16_MIN_QUERIES, bf16Backend, packedWeight } from './precision.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -27,25 +30,30 @@ export interface FusedSTBlock {
   fc2: Linear; // hidden -> D
 }
 
-// Whether fusedSTBlockStep runs now for frames of `tokens` tokens: inside withPrecision('bf16') with no
-// graph recorded, on a backend with the kernel, and with spatial attention in bf16 op by op too (32 tokens).
+// Whether fusedSTBlockStep runs now for frames of `tokens` tokens: no graph recorded, a backend with the
+// kernel, and in bf16 only where op by op takes spatial attention to bf16 too (32 tokens).
 export function canFuseSTBlock(tokens: number): boolean {
-  return tokens >= BF16_MIN_QUERIES && bf16Backend()?.stBlockBf16 !== undefined;
+  if (isRecording() || backend().stBlock === undefined) return false;
+  return bf16Backend() === null || tokens >= BF16_MIN_QUERIES;
 }
 
 // x (B, 1, N, D), the residual stream, is updated in place to the block's output. keys and values
 // (B, capacity, N, I) are a KV cache holding `held` frames: this frame's keys and values are written after
 // them (held is not advanced: the caller commits frames).
 export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, values: Tensor, held: number): void {
-  const kernels = bf16Backend();
-  if (!kernels || !canFuseSTBlock(x.shape[2])) throw new Error('fusedSTBlockStep: needs withPrecision("bf16") on a backend with bf16 kernels, no graph, and >= 32 tokens');
+  const kernels = backend();
+  if (!kernels.stBlock || !canFuseSTBlock(x.shape[2])) throw new Error('fusedSTBlockStep: needs a backend with the fused kernel, no graph, and in bf16 >= 32 tokens');
+  const bf16 = bf16Backend(); // inside withPrecision('bf16'), on a backend with bf16 kernels
   const [batch, frames, tokens, width] = x.shape;
   if (frames !== 1) throw new Error(`fusedSTBlockStep: x (${x.shape.join(', ')}) must hold one frame per clip`);
   const norm = (layer: LayerNorm): NormWeights => ({ weight: layer.weight?.data ?? null, bias: layer.bias?.data ?? null, eps: layer.eps });
-  const linear = (layer: Linear): PackedLinear => ({ packed: packedWeight(kernels, layer.weight), bias: layer.bias?.data ?? null });
+  const linear = (layer: Linear): LinearWeights => {
+    const bias = layer.bias?.data ?? null;
+    return bf16 ? { packed: packedWeight(bf16, layer.weight), bias } : { weight: layer.weight.data, bias };
+  };
   const { spatial, temporal } = block;
-  kernels.stBlockBf16(
-    { batch, tokens, width, heads: block.heads, headDim: block.headDim, hidden: block.fc1.weight.shape[0], capacity: keys.shape[1], held },
+  kernels.stBlock(
+    { batch, tokens, width, heads: block.heads, headDim: block.headDim, hidden: block.fc1.weight.shape[0], capacity: keys.shape[1], held, bf16: bf16 !== null },
     x.data,
     keys.data,
     values.data,

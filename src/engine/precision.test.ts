@@ -151,31 +151,6 @@ test('choosePrecision: auto follows the machine; bf16 where unsupported is an er
   }
 });
 
-test('stBlockBf16 rejects sizes and weights that do not fit, naming the argument', needsBf16, () => {
-  const [batch, tokens, width, heads, headDim, hidden, capacity] = [1, 32, 32, 1, 32, 64, 2];
-  const norm = () => ({ weight: new Float32Array(width), bias: null, eps: 1e-5 });
-  const headNorm = () => ({ weight: null, bias: new Float32Array(headDim), eps: 1e-5 });
-  const linear = (out: number, inp: number) => ({ packed: packed(new Float32Array(out * inp), out, inp), bias: new Float32Array(out) });
-  const side = (name: string) => ({
-    [`${name}Norm`]: norm(), [`${name}Qkv`]: linear(3 * width, width), [`${name}QNorm`]: headNorm(), [`${name}KNorm`]: headNorm(), [`${name}Proj`]: linear(width, width),
-  });
-  const weights = { ...side('spatial'), ...side('temporal'), ffnNorm: norm(), fc1: linear(hidden, width), fc2: linear(width, hidden) };
-  const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1 };
-  const cache = () => new Float32Array(batch * capacity * tokens * width);
-  const x = uniform(tokens * width);
-  const run = (params: object, w: object, input = x) => native.stBlockBf16!(params as never, input, cache(), cache(), w as never);
-  run(p, weights); // fits
-  assert.throws(() => run(p, weights, new Float32Array(5)), /stBlockBf16: x has 5 elements, expected 1024/);
-  assert.throws(() => run({ ...p, held: 2 }, weights), /stBlockBf16: p\.held \(2\) leaves no room in a cache of 2 frames/);
-  assert.throws(() => run(p, { ...weights, fc1: undefined }), /stBlockBf16: w\.fc1 must be an object/);
-  assert.throws(() => run(p, { ...weights, fc2: linear(width, 3) }), /stBlockBf16: w\.fc2\.packed has \d+ elements, expected \d+/);
-  assert.throws(() => run(p, { ...weights, ffnNorm: { ...norm(), eps: -1 } }), /stBlockBf16: w\.ffnNorm\.eps must be a finite number >= 0/);
-  assert.throws(() => run(p, { ...weights, spatialQNorm: { ...headNorm(), bias: new Float32Array(3) } }), /stBlockBf16: w\.spatialQNorm\.bias has 3 elements, expected 32/);
-  const shared = cache();
-  assert.throws(() => native.stBlockBf16!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never), /stBlockBf16: x shares memory with keys/);
-  assert.throws(() => run(p, { ...weights, temporalQkv: { packed: new Float32Array(4), bias: null } }), /stBlockBf16: w\.temporalQkv\.packed must be a Uint16Array, got a Float32Array/);
-});
-
 test('inference(precision, fn) records no graph and runs fn in that precision', () => {
   const w = parameter(new Tensor([3, 2], Float32Array.of(1, 2, 3, 4, 5, 6)));
   const seen = inference('bf16', () => ({ recording: isRecording(), bf16: bf16Backend() !== null, out: linear(new Tensor([1, 2], Float32Array.of(1, 1)), w) }));

@@ -208,7 +208,7 @@ export class STTransformer extends Module {
 
   // x (B, T, N, D) -> (B, T, N, D). With a cache, x holds the frames that follow the cached ones; `commit`
   // appends them to the cache (otherwise the cache is only read, as in the MaskGIT steps of one frame).
-  // One frame in bf16 takes the fused path (STBlock.forwardFused), on a copy of x.
+  // One frame at inference takes the fused path (STBlock.forwardFused), on a copy of x.
   forward(x: Tensor, cache?: KVCache, commit = false): Tensor {
     if (cache && x.shape[1] === 1 && canFuseSTBlock(x.shape[2])) {
       const stream = tensor(x.data.slice(), x.shape);
