@@ -2,9 +2,9 @@
 // and cache writes of generation (src/models/sample.ts). Op by op, a block is ~40 kernel calls, with
 // allocations and JS between them; here it is three parallel passes, and the activations of 32 tokens stay
 // in cache from one layer to the next:
-//   1. per task of rows (32 in bf16) of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
+//   1. per 32 rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
 //   2. per (clip, head): spatial attention over the frame's N tokens (attention.cc);
-//   3. per task of rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
+//   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
 //      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
 //      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, GELU, fc2 +
 //      residual.
@@ -141,31 +141,22 @@ Block readBlock(const Args& args) {
   return b;
 }
 
-// Rows of the residual stream per task of a row pass. bf16: one block of the bf16 products (32). fp32: the
-// rows split evenly over the workers, in whole 32s: sgemm packs the weight on every call, which for 32 rows
-// took a third of a block's time (a play frame 337 -> 272 ms with 128-row tasks).
-int64_t rowsPerTask(const Block& b, int workers) {
-  if (b.bf16) return kBf16Block;
-  const int64_t perWorker = (b.rows() + workers - 1) / workers;
-  return (perWorker + kBf16Block - 1) / kBf16Block * kBf16Block;
-}
-
-// One worker's buffers for the row passes (R = rowsPerTask rows at a time), kept by the calling thread from
-// call to call: allocating and zeroing them for every block cost ~5% of a MaskGIT step.
+// One worker's buffers for the row passes (32 rows at a time), kept by the calling thread from call to call:
+// allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
   std::vector<uint16_t> rounded;  // bf16: a product's left operand, 32 x bf16RowLength(widest input)
-  std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 R x D
-  std::vector<float> output;      // R x D: proj and fc2 outputs before they join the stream
-  std::vector<float> wide;        // R x max(3I, hidden): temporal qkv, then the FFN's hidden layer
-  std::vector<float> mixed;       // R x I: temporal attention's output
+  std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 32 x D
+  std::vector<float> output;      // 32 x D: proj and fc2 outputs before they join the stream
+  std::vector<float> wide;        // 32 x max(3I, hidden): temporal qkv, then the FFN's hidden layer
+  std::vector<float> mixed;       // 32 x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
 
-  void fit(const Block& b, int64_t rows) {
+  void fit(const Block& b) {
     if (b.bf16) grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
-    grow(normed, b.bf16 ? b.width : rows * b.width);
-    grow(output, rows * b.width);
-    grow(wide, rows * std::max(3 * b.inner(), b.hidden));
-    grow(mixed, rows * b.inner());
+    grow(normed, b.bf16 ? b.width : kBf16Block * b.width);
+    grow(output, kBf16Block * b.width);
+    grow(wide, kBf16Block * std::max(3 * b.inner(), b.hidden));
+    grow(mixed, kBf16Block * b.inner());
     grow(scores, b.capacity);
   }
 
@@ -334,7 +325,8 @@ void normalizeHeadsBySixteen(const HeadItems& items, int64_t rows) {
 #endif
 
 // out (rows x layer.out) = left (`rows` <= 32 rows of layer.in floats, row stride ld) W^T + bias.
-void multiplyRows([[maybe_unused]] const Block& b, const Linear& layer, const float* left, int64_t rows, int64_t ld, [[maybe_unused]] RowScratch& s, float* out) {
+void multiplyRows([[maybe_unused]] const Block& b, const Linear& layer, const float* left, int64_t rows, int64_t ld,
+                  [[maybe_unused]] RowScratch& s, float* out) {
 #ifdef GENIE_BF16
   if (b.bf16) return multiplyBf16(layer, left, rows, ld, s, out);
 #endif
@@ -437,10 +429,9 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
 }
 
 void runBlock(const Block& b, float* x, float* keys, float* values) {
-  const int64_t inner = b.inner();
+  const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
   // A block whose qkv product is under 2^20 multiply-adds stays on one thread (as bf16Linear does).
   const int workers = static_cast<double>(b.rows()) * b.width * 3 * inner < (1 << 20) ? 1 : threadCount();
-  const int64_t taskRows = rowsPerTask(b, workers), tasks = (b.rows() + taskRows - 1) / taskRows;
   // The calling thread's buffers, named by reference: inside the lambdas, which run on the pool's threads,
   // a thread_local name would mean each worker's own (empty) copy.
   thread_local std::vector<RowScratch> callerScratch;
@@ -449,12 +440,12 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   std::vector<float>& qkv = callerQkv;      // (B*N, 3I)
   std::vector<float>& mixed = callerMixed;  // (B*N, I)
   if (static_cast<int>(scratch.size()) < workers) scratch.resize(static_cast<size_t>(workers));
-  for (RowScratch& s : scratch) s.fit(b, taskRows);
+  for (RowScratch& s : scratch) s.fit(b);
   RowScratch::grow(qkv, b.rows() * 3 * inner);
   RowScratch::grow(mixed, b.rows() * inner);
 
-  parallelItems(tasks, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * taskRows, rows = std::min(taskRows, b.rows() - first);
+  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * kBf16Block, rows = std::min(kBf16Block, b.rows() - first);
     normThenMultiply(b, b.spatial.norm, b.spatial.qkv, x + first * b.width, rows, scratch[worker], qkv.data() + first * 3 * inner);
     normalizeQueriesKeys(b, b.spatial, qkv.data() + first * 3 * inner, rows);
   });
@@ -475,9 +466,9 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
 #endif
     attendFloat(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data(), nullptr);
 
-  parallelItems(tasks, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * taskRows;
-    finishRows(b, x, mixed.data(), keys, values, first, std::min(taskRows, b.rows() - first), scratch[worker]);
+  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * kBf16Block;
+    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.rows() - first), scratch[worker]);
   });
 }
 
