@@ -1,7 +1,8 @@
 // bfloat16 inference, as PyTorch's CPU autocast: inside withPrecision('bf16', fn), linear layers and
 // attention over at least one tile of queries (32) multiply in bf16 (inputs rounded to an 8-bit mantissa,
-// sums in fp32) when the backend has bf16 kernels (AMX tiles or AVX512-BF16) and no graph is being recorded. Every other
-// op, and everything outside the scope, stays fp32. Training never enters it: gradients need fp32.
+// sums in fp32) when the backend has bf16 kernels (AMX tiles or AVX512-BF16) and no graph is being
+// recorded. Every other op, and everything outside the scope, stays fp32. Training never enters it:
+// gradients need fp32.
 import { isRecording, noGrad } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { Kernels } from './kernels.ts';
@@ -9,8 +10,8 @@ import type { Tensor } from './tensor.ts';
 
 export type Precision = 'fp32' | 'bf16';
 
-// Queries per (group, head) from which attention pays in bf16: one block of the bf16 kernels (32 rows). Temporal
-// attention at play time has one query frame, which fp32 loops serve better.
+// Queries per (group, head) from which attention pays in bf16: one block of the bf16 kernels (32 rows).
+// Temporal attention at play time has one query frame, which fp32 loops serve better.
 export const BF16_MIN_QUERIES = 32;
 
 let depth = 0; // nesting of bf16 scopes
