@@ -25,15 +25,24 @@ const SETTINGS: BcSettings = {
 let dir: string;
 let world: EvalWorld;
 let result: BcResult;
+const logged: string[] = [];
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'genie-bc-'));
   await makeTinyWorld(dir);
   world = await loadEvalWorld(dir);
-  result = runBcExperiment(world, SETTINGS);
+  result = runBcExperiment(world, SETTINGS, (line) => logged.push(line));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const withoutTimes = (r: BcResult) => ({ ...r, seconds: undefined });
+
+test('the long stages report progress', () => {
+  const levels = SETTINGS.expertLevels.count;
+  assert.ok(logged.includes(`expert: levels played: ${levels}/${levels}`), logged.join('\n'));
+  const episodes = result.data.expertEpisodes;
+  assert.ok(logged.includes(`labelling with the LAM: episodes: ${episodes}/${episodes}`), logged.join('\n'));
+  assert.ok(logged.indexOf(`labelling with the LAM: episodes: 1/${episodes}`) > logged.indexOf(`expert: levels played: 1/${levels}`));
+});
 
 test('every method is trained and played on every evaluation level', () => {
   const { data, oracle, random, byN, latentPolicy } = result;

@@ -23,7 +23,8 @@ export interface ExpertRecording {
   failedSeeds: number[]; // levels the expert did not solve: left out, as imitation data should be successes
 }
 
-export function recordExpert(levelSeeds: readonly number[], size: number): ExpertRecording {
+// `played(n)` is called after each level (progress of a long stage).
+export function recordExpert(levelSeeds: readonly number[], size: number, played: (levels: number) => void = () => {}): ExpertRecording {
   const env = new PlatformerEnv({ size });
   const demonstrations: Demonstration[] = [];
   const failedSeeds: number[] = [];
@@ -32,15 +33,16 @@ export function recordExpert(levelSeeds: readonly number[], size: number): Exper
     // An episode needs two frames for one labelled transition (a coin reached on the first step has none).
     if (episode.end === 'goal' && episode.frames.length >= 2) demonstrations.push({ seed, frames: episode.frames, actions: episode.actions, latent: [] });
     else failedSeeds.push(seed);
+    played(demonstrations.length + failedSeeds.length);
   }
   return { demonstrations, failedSeeds };
 }
 
 // Fills each demonstration's `latent` with the world's LAM, every transition read with a full context of
 // history (inferActionsWithHistory): a code's meaning depends on its place in the LAM's window, so labels
-// read at one place are consistent targets for the policy.
-export function labelWithLatentActions(world: EvalWorld, demonstrations: readonly Demonstration[]): void {
-  for (const demo of demonstrations) {
+// read at one place are consistent targets for the policy. `labelled(n)` is called after each episode.
+export function labelWithLatentActions(world: EvalWorld, demonstrations: readonly Demonstration[], labelled: (episodes: number) => void = () => {}): void {
+  demonstrations.forEach((demo, episode) => {
     const { height, width, channels } = world;
     const frameSize = height * width * channels;
     if (demo.frames[0].length !== frameSize) {
@@ -51,7 +53,8 @@ export function labelWithLatentActions(world: EvalWorld, demonstrations: readonl
       for (let j = 0; j < frameSize; j++) data[i * frameSize + j] = frame[j] / 255;
     });
     demo.latent = Array.from(inferActionsWithHistory(world, videoBatch(data, 1, demo.frames.length, height, width, channels)));
-  }
+    labelled(episode + 1);
+  });
 }
 
 // Every labelled transition t of every demonstration (t < frames.length - 1), with the label `labelOf` picks.

@@ -87,10 +87,14 @@ export function runBcExperiment(world: EvalWorld, settings: BcSettings, log: (li
     return out;
   };
 
+  // The expert's play and the labelling take minutes each (~30 for 400 levels): a line every tenth.
+  const tenths = (stage: string, total: number) => (done: number) => {
+    if (done === total || done % Math.max(1, Math.round(total / 10)) === 0) log(`${stage}: ${done}/${total}`);
+  };
   log(`expert: playing ${settings.expertLevels.count} levels from ${settings.expertLevels.first}`);
-  const { demonstrations, failedSeeds } = timed('expert', () => recordExpert(levels(settings.expertLevels), size));
+  const { demonstrations, failedSeeds } = timed('expert', () => recordExpert(levels(settings.expertLevels), size, tenths('expert: levels played', settings.expertLevels.count)));
   if (demonstrations.length === 0) throw new Error('bc: the expert solved none of the expert levels; nothing to imitate');
-  timed('labelling', () => labelWithLatentActions(world, demonstrations));
+  timed('labelling', () => labelWithLatentActions(world, demonstrations, tenths('labelling with the LAM: episodes', demonstrations.length)));
   const heldOutCount = demonstrations.length >= 2 ? Math.min(demonstrations.length - 1, Math.round(settings.heldOutFraction * demonstrations.length)) : 0;
   const train = demonstrations.slice(0, demonstrations.length - heldOutCount);
   const heldOut = demonstrations.slice(train.length);
