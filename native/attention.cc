@@ -186,7 +186,7 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Forward only, for inference: products in bf16 on AMX tiles (bf16.h), softmax in fp32. Per (group, head)
+// Forward only, for inference: bf16 products (bf16.h: AMX tiles or AVX512-BF16), softmax in fp32. Per (group, head)
 // pair, K and V are packed once; queries go in blocks of 32 rows. No lse: nothing runs backward.
 #ifdef GENIE_BF16
 void attendBf16(const AttentionLayout& a, const float* q, const float* k, const float* v, float* out) {

@@ -26,7 +26,7 @@ struct AttentionLayout {
 };
 
 Napi::Value Attention(const Napi::CallbackInfo& info);
-// Forward only, bf16 products on AMX (inference).
+// Forward only, bf16 products (AMX or AVX512-BF16; inference).
 Napi::Value AttentionBf16(const Napi::CallbackInfo& info);
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info);
 
