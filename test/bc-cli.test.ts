@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { BC_FIGURES, BC_FORMAT, BC_JSON, type BcReport } from '../src/bc/index.ts';
+import { MEASURED_WORLD_CONFIG } from '../src/cli/bc.ts';
 import { tempDir } from '../src/data/testing.ts';
+import { resolveRunConfig } from '../src/train/index.ts';
 
 const GENIE = join(import.meta.dirname, '..', 'bin', 'genie.js');
 const root = tempDir('bc-cli');
@@ -23,9 +25,9 @@ function genie(args: string[]): { status: number | null; stdout: string; stderr:
 
 const readReport = (dir: string): BcReport => JSON.parse(readFileSync(join(dir, BC_JSON), 'utf8'));
 
-test('genie bc --train-world trains a world on sticky-random videos (the default), then writes bc.json and the success plot', async () => {
+test('genie bc --train-world trains a world on sticky-random videos, then writes bc.json and the success plot', async () => {
   const out = join(root, 'trained');
-  const run = genie(['--train-world', '--config', 'tiny', '--world-episodes', '3', '--world-clip-frames', '20', '--out', out, ...EXPERIMENT]);
+  const run = genie(['--train-world', '--config', 'tiny', '--world-policy', 'sticky', '--world-episodes', '3', '--world-clip-frames', '20', '--out', out, ...EXPERIMENT]);
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /world data: recording 3 sticky-policy episodes at 16x16/);
   assert.match(run.stdout, /N = 10: latent policy \d+% \[\d+, \d+\], label-only \d+% \[\d+, \d+\]/);
@@ -64,4 +66,14 @@ test('genie bc needs exactly one world source and sane options', () => {
   assert.match(badNs.stderr, /--ns: expected positive integers such as 25,50,100, got '25,abc'/);
   const noWorld = genie(['--world', join(root, 'missing'), '--out', join(root, 'x')]);
   assert.match(noWorld.stderr, /no such file or folder/);
+});
+
+test('--train-world defaults to the measured world: its config (motion features, latent from frame t+1), 400 uniform-random episodes', () => {
+  const config = resolveRunConfig(MEASURED_WORLD_CONFIG);
+  assert.equal(config.model.lam.latentFrom, 'next');
+  assert.ok(config.model.lam.motion, 'motion features');
+  const help = genie(['--help']).stdout.replace(/\s+/g, ' ');
+  assert.match(help, /--world-episodes <n> .*\(default: "400"\)/);
+  assert.match(help, /--world-policy <name> .*\(default: "random"\)/);
+  assert.match(help, /default: src\/bc\/measured\/latent-next\/world-config\.json/);
 });

@@ -1,9 +1,14 @@
 // `genie bc`: the paper's behaviour-cloning experiment (Sec. 3.3, App. E, Fig. 14) in the built-in
 // platformer: a policy on the world's latent actions plus N real labels, against an oracle, the same
 // network on the N labels alone, and random actions; writes bc.json, bc-success.png and bc-progress.png. Thin wrapper over src/bc.
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { presets } from '../models/index.ts';
+
+// The world config of the measured result (src/bc/README.md, ninth run: the latent policy matched the
+// oracle): the default of --train-world, with 400 uniform-random episodes.
+export const MEASURED_WORLD_CONFIG = fileURLToPath(new URL('../bc/measured/latent-next/world-config.json', import.meta.url));
 
 // Loaded when the command runs, so `genie --help` does not pay for the models and the figure renderer.
 const library = () => import('../bc/index.ts');
@@ -20,7 +25,7 @@ const bcOptionsSchema = z.strictObject({
   out: z.string(),
   world: z.string().optional(),
   trainWorld: z.boolean().optional(),
-  config: z.string(),
+  config: z.string().optional(),
   set: z.array(z.string()),
   worldEpisodes: integer(1),
   worldPolicy: z.enum(['random', 'sticky']),
@@ -46,10 +51,10 @@ const OPTIONS: [string, string, string?][] = [
   ['--out <dir>', 'where bc.json and the figures go (with --train-world also the world data and the world run)'],
   ['--world <path>', 'an existing world: a world folder, a run folder with dynamics.safetensors, or a phase-2 checkpoint'],
   ['--train-world', 'train the world here first: record random-policy videos, prepare them, genie train all (reused or resumed on a rerun)'],
-  ['--config <name|file>', `with --train-world: the model/training config (${Object.keys(presets).join(', ')} or a JSON file)`, 'cpu'],
+  ['--config <name|file>', `with --train-world: the model/training config (${Object.keys(presets).join(', ')} or a JSON file; default: src/bc/measured/latent-next/world-config.json, the measured world's, src/bc/README.md)`],
   ['--set <key=value>', 'with --train-world: override one config field, as in genie train (repeatable)'],
-  ['--world-episodes <n>', 'with --train-world: random-policy episodes to record (level seeds 0..n-1)', '300'],
-  ['--world-policy <name>', 'with --train-world: sticky (random actions held 1-12 steps) or random (a fresh action each step; a plain LAM trained on it described the expert no better than random codes, one with model.lam.motion well; src/bc/README.md)', 'sticky'],
+  ['--world-episodes <n>', 'with --train-world: random-policy episodes to record (level seeds 0..n-1)', '400'],
+  ['--world-policy <name>', 'with --train-world: random (a fresh action each step: the measured world\'s videos; a LAM with model.lam.motion learns the keys from them) or sticky (random actions held 1-12 steps; the earlier runs, src/bc/README.md)', 'random'],
   ['--world-clip-frames <n>', 'with --train-world: frames per recorded clip (episode tails shorter than a clip are dropped; random-policy episodes are often short)', '40'],
   ['--episodes <n>', 'evaluation levels (one closed-loop episode each, held out from world and expert levels)', '100'],
   ['--expert-episodes <n>', 'expert levels to imitate (measured: the oracle solved 9% of the evaluation levels with 150, 12-15% with 400; src/bc/README.md)', '400'],
@@ -89,7 +94,7 @@ export function register(program: Command): void {
     const progress = createProgress({ lineIntervalSeconds: 10 });
     const { report, json, figures } = await runBc({
       out: flags.out,
-      world: flags.world ? { path: flags.world } : { config: flags.config, set: flags.set, episodes: flags.worldEpisodes, policy: flags.worldPolicy, framesPerClip: flags.worldClipFrames },
+      world: flags.world ? { path: flags.world } : { config: flags.config ?? MEASURED_WORLD_CONFIG, set: flags.set, episodes: flags.worldEpisodes, policy: flags.worldPolicy, framesPerClip: flags.worldClipFrames },
       settings: {
         seed: flags.seed,
         ns: flags.ns,
