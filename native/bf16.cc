@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -130,9 +131,14 @@ bool requestAmx() {
   return tile && bf16 && syscall(SYS_arch_prctl, 0x1023, 18) == 0;
 }
 
-bool amxGranted() {
-  static const bool granted = requestAmx();
-  return granted;
+// Tiles where the CPU and kernel grant them, unless GENIE_BF16_PRODUCTS=avx512-bf16 asks for the
+// dot-product kernel (so that tests and benchmarks can run it on AMX machines too).
+bool useTiles() {
+  static const bool tiles = [] {
+    const char* asked = std::getenv("GENIE_BF16_PRODUCTS");
+    return !(asked && std::string(asked) == "avx512-bf16") && requestAmx();
+  }();
+  return tiles;
 }
 
 struct TileConfig {
@@ -258,7 +264,7 @@ void bf16RoundRows(const float* src, int64_t rows, int64_t k, int64_t stride, fl
 void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, int64_t n, int64_t k, int64_t rows, const float* bias, float* c,
                        int64_t ldc) {
 #ifdef GENIE_AMX
-  if (amxGranted()) return multiplyOnTiles(a, ldk, packed, n, k, rows, bias, c, ldc);
+  if (useTiles()) return multiplyOnTiles(a, ldk, packed, n, k, rows, bias, c, ldc);
 #endif
   multiplyWithDots(a, ldk, packed, n, k, rows, bias, c, ldc);
 }
@@ -267,7 +273,7 @@ void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, i
 
 const char* bf16Products() {
 #if defined(GENIE_AMX)
-  return amxGranted() ? "amx" : "avx512-bf16";
+  return useTiles() ? "amx" : "avx512-bf16";
 #elif defined(GENIE_BF16)
   return "avx512-bf16";
 #else

@@ -2,9 +2,11 @@
 // inputs rounded to bf16 the same way, so only the order of fp32 sums (and, in attention, the rounding of
 // the probabilities) may differ; and the scope's rules: fp32 whenever a graph is recorded, packed weights
 // remade after the weights change. The kernel tests need a CPU with either and skip elsewhere;
-// they test whichever this machine runs (bf16Products()).
+// they test whichever this machine runs (bf16Products()), and on AMX machines run again on AVX512-BF16.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { attention, linear } from './ops.ts';
 import { isRecording, noGrad } from './autodiff.ts';
 import { useBackend } from './backend.ts';
@@ -159,4 +161,19 @@ test('inference(precision, fn) records no graph and runs fn in that precision', 
   assert.equal(seen.out.node, null, 'no tape node: nothing to backpropagate through');
   assert.deepEqual(Array.from(seen.out.data), [3, 7, 11]);
   assert.equal(inference('fp32', () => bf16Backend()), null);
+});
+
+// The kernel is chosen once per process: on AMX machines, where the tiles are the default, this file and the
+// fused-block test run again in a child process on the dot-product kernel, so both kernels are tested there.
+test('on AMX machines the bf16 tests pass on the AVX512-BF16 kernel too (GENIE_BF16_PRODUCTS)', bf16Products() === 'amx' ? {} : { skip: 'runs where AMX tiles are the default' }, () => {
+  const files = [fileURLToPath(import.meta.url), fileURLToPath(new URL('../models/st-transformer.test.ts', import.meta.url))];
+  // Without NODE_TEST_CONTEXT, which the runner sets for its own children: the child reports as a plain run.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { env: { ...env, GENIE_BF16_PRODUCTS: 'avx512-bf16' }, encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stdout.slice(-4000) + child.stderr);
+  assert.match(child.stdout, /# fail 0/);
+});
+
+test('GENIE_BF16_PRODUCTS=avx512-bf16 selects the dot-product kernel', process.env.GENIE_BF16_PRODUCTS === 'avx512-bf16' && hasBf16 ? {} : { skip: 'set by the test above' }, () => {
+  assert.equal(bf16Products(), 'avx512-bf16');
 });
