@@ -5,8 +5,8 @@
 //
 //   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S] [--precision auto|bf16|fp32]
 // --steps plays at S MaskGIT steps instead of the world's default, as the page's live setting does.
-// --precision auto (default) on a CPU with bf16 products (AMX or AVX512-BF16) plays bf16 and fp32 sessions in alternating rounds and
-// reports both and their ratio; bf16 or fp32 plays that one alone.
+// --precision auto (default) on a CPU with bf16 products (AMX or AVX512-BF16) plays bf16 and fp32 sessions
+// in alternating rounds and reports both and their ratio; bf16 or fp32 plays that one alone.
 // Without --world it plays the shipped world; where that does not exist yet it plays freshly initialised
 // weights of --preset (speed does not depend on the weights; the result says which was used).
 import { existsSync, mkdtempSync } from 'node:fs';
