@@ -72,6 +72,12 @@ IntSpan Args::ints(size_t index, const char* name) const {
   return typedArray<int32_t, Napi::Int32Array>(at(index, name), napi_int32_array, "Int32Array", name);
 }
 
+IntSpan Args::optionalInts(size_t index, const char* name) const {
+  Napi::Value value = at(index, name);
+  if (value.IsNull() || value.IsUndefined()) return {};
+  return ints(index, name);
+}
+
 Uint16Span Args::uint16s(size_t index, const char* name) const {
   return typedArray<uint16_t, Napi::Uint16Array>(at(index, name), napi_uint16_array, "Uint16Array", name);
 }

@@ -37,6 +37,8 @@ class Args {
   // A Float32Array or null (optional affine weights); null gives {nullptr, 0}.
   FloatSpan optionalFloats(size_t index, const char* name) const;
   IntSpan ints(size_t index, const char* name) const;
+  // An Int32Array or null ({nullptr, 0}).
+  IntSpan optionalInts(size_t index, const char* name) const;
   Uint16Span uint16s(size_t index, const char* name) const;
   DoubleSpan doubles(size_t index, const char* name) const;
   std::string string(size_t index, const char* name) const;

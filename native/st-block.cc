@@ -8,6 +8,8 @@
 //      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
 //      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, GELU, fc2 +
 //      residual.
+// Given `rows` (the last block of a MaskGIT step, which needs the outputs of the masked tokens only),
+// passes 2 and 3 run on those rows alone; every row still gives its spatial keys and values in pass 1.
 // Two arithmetics:
 // - fp32 (p.bf16 false), on any CPU: the op-by-op kernels' own row code (sgemm products, LayerNorm in double
 //   sums, exact GELU, attention.cc's fp32 attention), so it differs from op by op only in the order of a few
@@ -66,9 +68,15 @@ struct Block {
   AttentionWeights spatial, temporal;
   Norm ffnNorm;
   Linear fc1, fc2;
+  // The rows of x whose outputs are computed, ascending; null: all. Only they get keys and values in
+  // the cache, so a step that commits its frame gives none.
+  const int32_t* outputRows = nullptr;
+  int64_t outputCount = 0;
 
   int64_t inner() const { return heads * headDim; }
   int64_t rows() const { return batch * tokens; }
+  int64_t outputs() const { return outputRows ? outputCount : rows(); }
+  int64_t outputRow(int64_t i) const { return outputRows ? outputRows[i] : i; }
 };
 
 Norm readNorm(const Args& args, const Napi::Object& w, const char* field, int64_t width) {
@@ -147,6 +155,7 @@ struct RowScratch {
   std::vector<uint16_t> rounded;  // bf16: a product's left operand, 32 x bf16RowLength(widest input)
   std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 32 x D
   std::vector<float> output;      // 32 x D: proj and fc2 outputs before they join the stream
+  std::vector<float> gathered;    // 32 x D: the stream's listed rows (Block::outputRows), worked on here
   std::vector<float> wide;        // 32 x max(3I, hidden): temporal qkv, then the FFN's hidden layer
   std::vector<float> mixed;       // 32 x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
@@ -155,6 +164,7 @@ struct RowScratch {
     if (b.bf16) grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
     grow(normed, b.bf16 ? b.width : kBf16Block * b.width);
     grow(output, kBf16Block * b.width);
+    if (b.outputRows) grow(gathered, kBf16Block * b.width);
     grow(wide, kBf16Block * std::max(3 * b.inner(), b.hidden));
     grow(mixed, kBf16Block * b.inner());
     grow(scores, b.capacity);
@@ -380,11 +390,14 @@ void addInto(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-// Pass 3 over rows [first, first + rows) of the stream.
+// Pass 3 over output rows [first, first + rows) (Block::outputRow) of the stream.
 void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys, float* values, int64_t first, int64_t rows,
                 RowScratch& s) {
   const int64_t d = b.width, inner = b.inner(), dh = b.headDim;
-  float* stream = x + first * d;
+  float* stream = b.outputRows ? s.gathered.data() : x + first * d;
+  if (b.outputRows) {
+    for (int64_t r = 0; r < rows; r++) std::copy_n(x + b.outputRow(first + r) * d, d, stream + r * d);
+  }
   multiplyRows(b, b.spatial.proj, spatialMixed + first * inner, rows, inner, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
 
@@ -396,7 +409,8 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
   const int64_t frameSize = b.tokens * inner, frames = b.held + 1;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dh)));
   for (int64_t r = 0; r < rows; r++) {
-    const int64_t base = ((first + r) / b.tokens) * b.capacity * frameSize + ((first + r) % b.tokens) * inner;
+    const int64_t at = b.outputRow(first + r);
+    const int64_t base = (at / b.tokens) * b.capacity * frameSize + (at % b.tokens) * inner;
     const float* row = qkv + r * 3 * inner;
     std::copy(row + inner, row + 2 * inner, keys + base + b.held * frameSize);
     std::copy(row + 2 * inner, row + 3 * inner, values + base + b.held * frameSize);
@@ -426,6 +440,42 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
   geluInPlace(b, hidden, rows * b.hidden);
   multiplyRows(b, b.fc2, hidden, rows, b.hidden, s, s.output.data());
   addInto(stream, s.output.data(), rows * d);
+  if (b.outputRows) {
+    for (int64_t r = 0; r < rows; r++) std::copy_n(stream + r * d, d, x + b.outputRow(first + r) * d);
+  }
+}
+
+// Spatial attention (pass 2) of the output rows: q of each row in `qkv` (B*N, 3I) -> mixed (outputs, I).
+void attendSpatially(const Block& b, const float* qkv, float* mixed, std::vector<float>& queries) {
+  const int64_t inner = b.inner();
+  AttentionLayout spatial;
+  spatial.g1 = b.batch;
+  spatial.g2 = 1;
+  spatial.lq = spatial.lk = b.tokens;
+  spatial.heads = b.heads;
+  spatial.headDim = b.headDim;
+  spatial.causal = false;
+  spatial.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(b.headDim)));
+  spatial.q = spatial.k = spatial.v = {b.tokens * 3 * inner, 0, 3 * inner};
+  spatial.o = {b.tokens * inner, 0, inner};
+  const auto attend = [&](const AttentionLayout& a, const float* q, const float* kv, float* out) {
+#ifdef GENIE_BF16
+    if (b.bf16) return attendBf16(a, q, kv, kv + inner, out);
+#endif
+    attendFloat(a, q, kv, kv + inner, out, nullptr);
+  };
+  if (!b.outputRows) return attend(spatial, qkv, qkv + inner, mixed);
+  // Listed rows: per clip, its rows' queries gathered, over all of the clip's keys.
+  RowScratch::grow(queries, b.outputCount * inner);
+  for (int64_t i = 0; i < b.outputCount; i++) std::copy_n(qkv + b.outputRow(i) * 3 * inner, inner, queries.data() + i * inner);
+  spatial.g1 = 1;
+  spatial.q = spatial.o = {0, 0, inner};
+  for (int64_t first = 0, last; first < b.outputCount; first = last) {
+    const int64_t clip = b.outputRow(first) / b.tokens;
+    for (last = first; last < b.outputCount && b.outputRow(last) / b.tokens == clip; last++) {}
+    spatial.lq = last - first;
+    attend(spatial, queries.data() + first * inner, qkv + clip * b.tokens * 3 * inner + inner, mixed + first * inner);
+  }
 }
 
 void runBlock(const Block& b, float* x, float* keys, float* values) {
@@ -435,10 +485,10 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   // The calling thread's buffers, named by reference: inside the lambdas, which run on the pool's threads,
   // a thread_local name would mean each worker's own (empty) copy.
   thread_local std::vector<RowScratch> callerScratch;
-  thread_local std::vector<float> callerQkv, callerMixed;
+  thread_local std::vector<float> callerQkv, callerMixed, callerQueries;
   std::vector<RowScratch>& scratch = callerScratch;
   std::vector<float>& qkv = callerQkv;      // (B*N, 3I)
-  std::vector<float>& mixed = callerMixed;  // (B*N, I)
+  std::vector<float>& mixed = callerMixed;  // (outputs, I)
   if (static_cast<int>(scratch.size()) < workers) scratch.resize(static_cast<size_t>(workers));
   for (RowScratch& s : scratch) s.fit(b);
   RowScratch::grow(qkv, b.rows() * 3 * inner);
@@ -450,25 +500,11 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
     normalizeQueriesKeys(b, b.spatial, qkv.data() + first * 3 * inner, rows);
   });
 
-  AttentionLayout spatial;
-  spatial.g1 = b.batch;
-  spatial.g2 = 1;
-  spatial.lq = spatial.lk = b.tokens;
-  spatial.heads = b.heads;
-  spatial.headDim = b.headDim;
-  spatial.causal = false;
-  spatial.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(b.headDim)));
-  spatial.q = spatial.k = spatial.v = {b.tokens * 3 * inner, 0, 3 * inner};
-  spatial.o = {b.tokens * inner, 0, inner};
-#ifdef GENIE_BF16
-  if (b.bf16) attendBf16(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data());
-  else
-#endif
-    attendFloat(spatial, qkv.data(), qkv.data() + inner, qkv.data() + 2 * inner, mixed.data(), nullptr);
+  attendSpatially(b, qkv.data(), mixed.data(), callerQueries);
 
-  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
+  parallelItems((b.outputs() + kBf16Block - 1) / kBf16Block, workers, [&](int64_t item, int worker) {
     const int64_t first = item * kBf16Block;
-    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.rows() - first), scratch[worker]);
+    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.outputs() - first), scratch[worker]);
   });
 }
 
@@ -476,7 +512,17 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
 
 Napi::Value StBlock(const Napi::CallbackInfo& info) {
   Args args(info, "stBlock");
-  const Block b = readBlock(args);
+  Block b = readBlock(args);
+  const IntSpan rows = args.optionalInts(5, "rows");
+  if (rows.data) {
+    for (int64_t i = 0; i < rows.length; i++) {
+      if (rows.data[i] < 0 || rows.data[i] >= b.rows() || (i > 0 && rows.data[i] <= rows.data[i - 1])) {
+        args.failRange("rows must ascend within 0.." + std::to_string(b.rows() - 1) + " (B x N rows); rows[" + std::to_string(i) + "] is " + std::to_string(rows.data[i]));
+      }
+    }
+    b.outputRows = rows.data;
+    b.outputCount = rows.length;
+  }
   const FloatSpan x = args.floats(1, "x"), keys = args.floats(2, "keys"), values = args.floats(3, "values");
   args.requireLength("x", x.length, checkedMul(args, b.rows(), b.width));
   const int64_t cacheLength = checkedMul(args, checkedMul(args, b.batch, b.capacity), checkedMul(args, b.tokens, b.inner()));

@@ -142,8 +142,10 @@ export interface Kernels {
   // One spatiotemporal transformer block over one new frame per clip, for inference (ops-fused.ts; native
   // backend only): x (B, N, D) is updated in place; the frame's keys and values go into the cache
   // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
-  // where bf16Available()) `packed`.
-  stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights): void;
+  // where bf16Available()) `packed`. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
+  // the outputs computed and the keys and values cached to those rows; the other rows of x are left as
+  // they were.
+  stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights, rows: Int32Array | null): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).

@@ -39,8 +39,10 @@ export function canFuseSTBlock(tokens: number): boolean {
 
 // x (B, 1, N, D), the residual stream, is updated in place to the block's output. keys and values
 // (B, capacity, N, I) are a KV cache holding `held` frames: this frame's keys and values are written after
-// them (held is not advanced: the caller commits frames).
-export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, values: Tensor, held: number): void {
+// them (held is not advanced: the caller commits frames). With `rows` (ascending rows of x seen as
+// (B*N, D)), only those rows are updated and only their keys and values written: for a block whose other
+// outputs nothing reads.
+export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, values: Tensor, held: number, rows: Int32Array | null = null): void {
   const kernels = backend();
   if (!kernels.stBlock || !canFuseSTBlock(x.shape[2])) throw new Error('fusedSTBlockStep: needs a backend with the fused kernel, no graph, and in bf16 >= 32 tokens');
   const bf16 = bf16Backend(); // inside withPrecision('bf16'), on a backend with bf16 kernels
@@ -62,6 +64,7 @@ export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, v
       temporalNorm: norm(temporal.norm), temporalQkv: linear(temporal.qkv), temporalQNorm: norm(temporal.qNorm), temporalKNorm: norm(temporal.kNorm), temporalProj: linear(temporal.proj),
       ffnNorm: norm(block.ffnNorm), fc1: linear(block.fc1), fc2: linear(block.fc2),
     },
+    rows,
   );
   x.markModified();
 }

@@ -71,9 +71,10 @@ export class DynamicsModel extends Module {
     return add(x, action); // (B, T, N, D)
   }
 
-  // (B, T, N, D) inputs -> (B, T, N, K) logits; with a cache, see STTransformer.forward.
-  logits(x: Tensor, cache?: KVCache, commit = false): Tensor {
-    const h = this.head_dense.forward(this.transformer.forward(x, cache, commit)); // (B, T, N, D)
+  // (B, T, N, D) inputs -> (B, T, N, K) logits; with a cache, see STTransformer.forward. `rows` (ascending
+  // rows of x seen as (B*T*N, D)): the logits of those tokens alone, (M, K).
+  logits(x: Tensor, cache?: KVCache, commit = false, rows?: Int32Array): Tensor {
+    const h = this.head_dense.forward(this.transformer.forward(x, cache, commit, rows)); // (B, T, N, D) or (M, D)
     return linear(this.head_norm.forward(gelu(h)), this.codeEmbeddings(), this.head_bias);
   }
 

@@ -43,6 +43,14 @@ for (const [windowSlide, fillAhead] of [[1, true], [2, true], [2, false]] as con
     const action = randomAction(B, 10 + frame);
     const partial = Int32Array.from({ length: B * N }, (_, i) => (i % 3 === 0 ? model.maskToken : rng.int(K)));
     const cached = generator.nextFrameLogits(partial, action);
+    // A MaskGIT step asks for its masked tokens' logits only: the same rows.
+    const masked = Int32Array.from(partial.keys()).filter((i) => partial[i] === model.maskToken);
+    const maskedLogits = generator.nextFrameLogits(partial, action, masked);
+    assert.deepEqual(maskedLogits.shape, [masked.length, K]);
+    masked.forEach((row, i) => {
+      const gap = maxDifferencePerSlice(maskedLogits.data.subarray(i * K, (i + 1) * K), cached.data.subarray(row * K, (row + 1) * K), K)[0];
+      assert.ok(gap < 1e-5, `frame ${frame}, token ${row}: masked-only logits differ by ${gap}`);
+    });
     // The uncached reference: the frames of this frame's window plus this one, from position 0.
     const first = generator.windowFor(frame);
     assert.ok(frame - first < generator.contextFrames && (frame < generator.contextFrames || frame - first >= generator.contextFrames - windowSlide));

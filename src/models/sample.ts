@@ -5,7 +5,9 @@
 // CoinRun; random sampling).
 //
 // Past frames never change, so each layer's temporal keys and values of the frames already made are cached
-// (st-transformer.ts KVCache): a MaskGIT step runs the new frame's N tokens only. The context window holds
+// (st-transformer.ts KVCache): a MaskGIT step runs the new frame's N tokens only, and of those it reads the
+// logits of the tokens still masked only, so the last block and the output layer skip the others (a third
+// of the tokens over the 25 steps, on average). The context window holds
 // `video.frames` frames (paper: 16); once full it slides by `windowSlide` frames (config.ts), and the frames
 // it keeps need new keys and values, because every later key depends, through the layers below, on the
 // frames that left the window and on its position. Sliding by half the window recomputes 8 frames every 8
@@ -97,12 +99,13 @@ export class FrameGenerator {
   }
 
   // Logits (B, 1, N, K) of the next frame given its current tokens (B, N) (mask id where unknown) and the
-  // latent action (B, Dz) that leads to it. Reads the cache, does not extend it.
-  nextFrameLogits(frame: Int32Array, action: Tensor): Tensor {
+  // latent action (B, Dz) that leads to it; with `rows` (ascending, of b * N + n), those tokens' alone,
+  // (M, K). Reads the cache, does not extend it.
+  nextFrameLogits(frame: Int32Array, action: Tensor, rows?: Int32Array): Tensor {
     this.makeRoom();
     return noGrad(() => {
       const x = this.dynamics.embed(frame, [this.batch, 1, this.tokens], this.asFrameAction(action), this.length - this.window.start);
-      return this.dynamics.logits(x, this.window.cache, false);
+      return this.dynamics.logits(x, this.window.cache, false, rows);
     });
   }
 
@@ -115,9 +118,9 @@ export class FrameGenerator {
     for (let step = 0; step < steps; step++) {
       // Each step's tensors die with it; only `frame` (its tokens) carries over.
       withScratchMemory(() => {
-        const logits = this.nextFrameLogits(frame, action); // (B, 1, N, K)
         const masked = Int32Array.from(frame.keys()).filter((at) => frame[at] === maskId); // rows b * N + n still masked
-        const { ids, probabilities } = sampleRows(logits, masked, temperature, rng); // one draw per masked token
+        const logits = this.nextFrameLogits(frame, action, masked); // (M, K): the masked tokens' only
+        const { ids, probabilities } = sampleRows(logits, Int32Array.from(masked.keys()), temperature, rng); // one draw per masked token
         const keepMasked = maskedAfterStep(tokens, step, steps);
         for (let b = 0; b < batch; b++) {
           // Clip b's draws; MaskGIT keeps those with the highest probability.

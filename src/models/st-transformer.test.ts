@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng, backend, bf16Supported, concat, noGrad, profileKernels, slice, tensor, useBackend, withPrecision } from '../engine/index.ts';
+import type { Tensor } from '../engine/index.ts';
 import { KVCache, STBlock, STTransformer } from './st-transformer.ts';
 import { maxDifferencePerSlice } from './testing.ts';
 
@@ -60,6 +61,37 @@ test('feeding frames one at a time through the KV cache equals the full pass', (
   const worst = Math.max(...maxDifferencePerSlice(full.data, steps.data, full.size));
   assert.ok(worst < 1e-5, `cached vs full: ${worst}`);
 });
+
+// A MaskGIT step reads its masked tokens' outputs only (sample.ts): outputRows returns those rows, and on
+// the fused path the last block computes no others.
+for (const { precision, skip } of [{ precision: 'fp32', skip: false }, { precision: 'bf16', skip: !bf16Supported() }] as const) {
+  test(`outputRows gives those rows of the output (${precision}, fused and op by op)`, skip ? { skip: 'no bf16 products (AMX or AVX512-BF16)' } : {}, () => {
+    const stack = new STTransformer({ blocks: 2, width: 64, heads: 2, mlpRatio: 4 }, new Rng(5));
+    const [batch, tokens, held, width] = [2, 40, 2, 64];
+    const x = randomInput([batch, held + 1, tokens, width], 6);
+    const rows = Int32Array.of(0, 3, 39, 41, 42, 79); // both clips, the first and last tokens of each
+    const rowsOf = (all: Tensor, at: Int32Array) => Float32Array.from(Array.from(at).flatMap((row) => Array.from(all.data.subarray(row * width, (row + 1) * width))));
+    // fp32 sgemm over fewer rows may round a sum differently (an ulp here and there); bf16 is seen bit for bit.
+    const assertClose = (actual: Tensor, expected: Float32Array, what: string) => {
+      const worst = expected.reduce((m, v, i) => Math.max(m, Math.abs(v - actual.data[i])), 0);
+      assert.ok(actual.size === expected.length && worst < 1e-6, `${what}: differ by ${worst}`);
+    };
+    noGrad(() => withPrecision(precision, () => {
+      const cache = new KVCache(2, held + 1);
+      stack.forward(slice(x, 1, 0, held), cache, true);
+      const frame = slice(x, 1, held, held + 1);
+      const full = stack.forward(frame, cache, false); // fused
+      const some = stack.forward(frame, cache, false, rows);
+      assert.deepEqual(some.shape, [rows.length, width]);
+      assertClose(some, rowsOf(full, rows), 'fused');
+      assert.throws(() => stack.forward(frame, cache, true, rows), /a pass that commits its frame caches every row; give no outputRows/);
+      const clipRows = Int32Array.from(rows, (row) => Math.floor(row / tokens) * (held + 1) * tokens + held * tokens + (row % tokens)); // in (B*T*N)
+      const opsSome = stack.forward(x, undefined, false, clipRows); // several frames: op by op
+      const opsFull = stack.forward(x);
+      assertClose(opsSome, rowsOf(opsFull, clipRows), 'op by op');
+    }));
+  });
+}
 
 test('a block whose width does not split into heads asks for headDim', () => {
   assert.throws(() => new STBlock({ width: 10, heads: 3 }, new Rng(0)), /width 10 does not split into 3 heads; give headDim/);

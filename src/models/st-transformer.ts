@@ -7,7 +7,7 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, I = heads x head width (the attention's
 // inner width; I = D unless the config sets the paper's k/q size), F frames held in a KV cache.
-import { LayerNorm, Linear, Module, add, attention, canFuseSTBlock, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
+import { LayerNorm, Linear, Module, add, attention, canFuseSTBlock, embedding, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
 import type { FusedSTBlock, Rng, Tensor } from '../engine/index.ts';
 import { headDim, mlpWidth, type STTransformerConfig } from './config.ts';
 
@@ -164,12 +164,13 @@ export class STBlock extends Module {
   }
 
   // One frame per clip after the frames `kv` holds, in one native call (engine/ops-fused.ts): x (B, 1, N, D)
-  // is updated in place, and the frame's keys and values written to the cache as Attention.forward does.
-  forwardFused(x: Tensor, kv: KVCache, layer: number): void {
+  // is updated in place, and the frame's keys and values written to the cache as Attention.forward does;
+  // with `rows`, those rows of x (B*N, D) only (fusedSTBlockStep).
+  forwardFused(x: Tensor, kv: KVCache, layer: number, rows: Int32Array | null = null): void {
     const { heads, headDim } = this.temporal_attn;
     kv.requireRoom(1);
     const { keys, values } = kv.buffers(layer, x.shape[0], x.shape[2], heads * headDim);
-    fusedSTBlockStep(this.asFused(), x, keys, values, kv.frames);
+    fusedSTBlockStep(this.asFused(), x, keys, values, kv.frames, rows);
   }
 
   private asFused(): FusedSTBlock {
@@ -208,11 +209,16 @@ export class STTransformer extends Module {
 
   // x (B, T, N, D) -> (B, T, N, D). With a cache, x holds the frames that follow the cached ones; `commit`
   // appends them to the cache (otherwise the cache is only read, as in the MaskGIT steps of one frame).
-  // One frame at inference takes the fused path (STBlock.forwardFused), on a copy of x.
-  forward(x: Tensor, cache?: KVCache, commit = false): Tensor {
+  // One frame at inference takes the fused path (STBlock.forwardFused), on a copy of x. `outputRows`
+  // (ascending rows of x seen as (B*T*N, D)) returns those rows alone, (M, D): a MaskGIT step reads the
+  // outputs of its masked tokens only, so on the fused path the last block computes no others.
+  forward(x: Tensor, cache?: KVCache, commit = false, outputRows?: Int32Array): Tensor {
+    const width = x.shape[3];
     if (cache && x.shape[1] === 1 && canFuseSTBlock(x.shape[2])) {
+      if (commit && outputRows) throw new Error('STTransformer: a pass that commits its frame caches every row; give no outputRows');
       const stream = tensor(x.data.slice(), x.shape);
-      this.blocks.forEach((block, layer) => block.forwardFused(stream, cache, layer));
+      const last = this.blocks.length - 1;
+      this.blocks.forEach((block, layer) => block.forwardFused(stream, cache, layer, layer === last ? (outputRows ?? null) : null));
       x = stream;
     } else {
       this.blocks.forEach((block, layer) => {
@@ -220,6 +226,7 @@ export class STTransformer extends Module {
       });
     }
     if (cache && commit) cache.frames += x.shape[1];
+    if (outputRows) x = embedding(reshape(x, [-1, width]), outputRows, [outputRows.length]); // (M, D)
     return this.norm.forward(x);
   }
 }
