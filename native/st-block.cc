@@ -5,9 +5,14 @@
 //   1. per 32 rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
 //   2. per (clip, head): spatial attention over the frame's N tokens (attention.cc);
 //   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
-//      KV cache after the `held` frames; attention over the held frames and this one at each token (fp32, as
-//      op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1, GELU, fc2 +
-//      residual.
+//      KV cache after the `held` frames; attention over the held frames and this one at each token (float
+//      arithmetic, as op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1,
+//      GELU, fc2 + residual.
+// In bf16 the temporal attention reads the held frames from a bf16 copy of the cache in (B, N, capacity, I)
+// order (`packed`, converted here as frames arrive): each token's frames side by side and half the bytes.
+// The fp32 cache, (B, capacity, N, I) as op by op reads it, is 24 MB in the shipped world, read at every
+// MaskGIT step: beside the weights it did not stay in the 32 MB L3, and temporal attention took 15% of a
+// play frame for ~1% of its arithmetic.
 // Given `rows` (the last block of a MaskGIT step, which needs the outputs of the masked tokens only),
 // passes 2 and 3 run on those rows alone; every row still gives its spatial keys and values in pass 1.
 // Two arithmetics:
@@ -72,6 +77,11 @@ struct Block {
   // the cache, so a step that commits its frame gives none.
   const int32_t* outputRows = nullptr;
   int64_t outputCount = 0;
+  // bf16 only: the cache's bf16 copy, (B, N, capacity, I), of which the first packedFrames frames are
+  // converted.
+  uint16_t* packedKeys = nullptr;
+  uint16_t* packedValues = nullptr;
+  int64_t packedFrames = 0;
 
   int64_t inner() const { return heads * headDim; }
   int64_t rows() const { return batch * tokens; }
@@ -260,18 +270,27 @@ const std::array<int, 16> kSummedVector = [] {
 
 constexpr int64_t kMaxFastHeadDim = 64;
 
-// One query head's attention over its token's first `frames` (<= 16) cached frames, frame f's key and value
-// at keys/values + f * stride, head width dh a multiple of 16 up to kMaxFastHeadDim: the 16 dot products
-// reduced together, the softmax in one vector, the weighted values summed in registers.
-void attendFrames(const float* q, const float* keys, const float* values, int64_t stride, int64_t frames, int64_t dh, float scale,
-                  float* out) {
-  const int64_t chunks = dh / 16;
+// 16 bf16 values as floats (the maskz forms: GCC 12 warns about the plain ones' undefined start values).
+__m512 loadBf16(const uint16_t* x) {
+  const __m512i widened = _mm512_maskz_cvtepu16_epi32(kAllLanes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, widened, 16));
+}
+
+// One query head's attention over its token's `held` (< 16) earlier frames, frame f's bf16 key and value at
+// keys/values + f * dh... (the token's slice of Block::packedKeys), and this frame's own key and value
+// (float), head width dh a multiple of 16 up to kMaxFastHeadDim: the 16 dot products reduced together, the
+// softmax in one vector, the weighted values summed in registers.
+void attendFrames(const float* q, const uint16_t* keys, const uint16_t* values, int64_t stride, int64_t held, const float* ownKey,
+                  const float* ownValue, int64_t dh, float scale, float* out) {
+  const int64_t chunks = dh / 16, frames = held + 1;
+  const auto key = [&](int64_t f, int64_t c) { return f < held ? loadBf16(keys + f * stride + 16 * c) : _mm512_loadu_ps(ownKey + 16 * c); };
+  const auto value = [&](int64_t f, int64_t c) { return f < held ? loadBf16(values + f * stride + 16 * c) : _mm512_loadu_ps(ownValue + 16 * c); };
   __m512 query[kMaxFastHeadDim / 16], sums[16];
   for (int64_t c = 0; c < chunks; c++) query[c] = _mm512_mul_ps(_mm512_loadu_ps(q + 16 * c), _mm512_set1_ps(scale));
   for (int64_t f = 0; f < 16; f++) {
     sums[f] = _mm512_setzero_ps();
     if (f >= frames) continue;
-    for (int64_t c = 0; c < chunks; c++) sums[f] = _mm512_fmadd_ps(query[c], _mm512_loadu_ps(keys + f * stride + 16 * c), sums[f]);
+    for (int64_t c = 0; c < chunks; c++) sums[f] = _mm512_fmadd_ps(query[c], key(f, c), sums[f]);
   }
   const __m512 scores = sumSixteen(sums);  // lane l: frame kSummedVector[l]
   __mmask16 present = 0;
@@ -287,7 +306,7 @@ void attendFrames(const float* q, const float* keys, const float* values, int64_
   for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_setzero_ps();
   for (int64_t f = 0; f < frames; f++) {
     const __m512 p = _mm512_set1_ps(byFrame[f]);
-    for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_fmadd_ps(p, _mm512_loadu_ps(values + f * stride + 16 * c), mixed[c]);
+    for (int64_t c = 0; c < chunks; c++) mixed[c] = _mm512_fmadd_ps(p, value(f, c), mixed[c]);
   }
   for (int64_t c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, mixed[c]);
 }
@@ -416,8 +435,10 @@ void finishRows(const Block& b, float* x, const float* spatialMixed, float* keys
     std::copy(row + 2 * inner, row + 3 * inner, values + base + b.held * frameSize);
     for (int64_t h = 0; h < b.heads; h++) {
 #ifdef GENIE_BF16
-      if (b.bf16 && frames <= 16 && dh % 16 == 0 && dh <= kMaxFastHeadDim) {
-        attendFrames(row + h * dh, keys + base + h * dh, values + base + h * dh, frameSize, frames, dh, scale, s.mixed.data() + r * inner + h * dh);
+      if (b.packedKeys && frames <= 16 && dh % 16 == 0 && dh <= kMaxFastHeadDim) {
+        const int64_t packed = at * b.capacity * inner + h * dh;
+        attendFrames(row + h * dh, b.packedKeys + packed, b.packedValues + packed, inner, b.held, row + inner + h * dh, row + 2 * inner + h * dh, dh,
+                     scale, s.mixed.data() + r * inner + h * dh);
         continue;
       }
 #endif
@@ -478,8 +499,27 @@ void attendSpatially(const Block& b, const float* qkv, float* mixed, std::vector
   }
 }
 
+#ifdef GENIE_BF16
+// The held frames the bf16 copy lacks, converted from the fp32 cache.
+void packHeldFrames(const Block& b, const float* keys, const float* values) {
+  const int64_t inner = b.inner();
+  for (int64_t clip = 0; clip < b.batch; clip++) {
+    for (int64_t f = b.packedFrames; f < b.held; f++) {
+      for (int64_t n = 0; n < b.tokens; n++) {
+        const int64_t from = ((clip * b.capacity + f) * b.tokens + n) * inner, to = ((clip * b.tokens + n) * b.capacity + f) * inner;
+        bf16RoundRow(keys + from, inner, 1.0f, b.packedKeys + to, inner);
+        bf16RoundRow(values + from, inner, 1.0f, b.packedValues + to, inner);
+      }
+    }
+  }
+}
+#endif
+
 void runBlock(const Block& b, float* x, float* keys, float* values) {
   const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
+#ifdef GENIE_BF16
+  if (b.packedKeys) packHeldFrames(b, keys, values);
+#endif
   // A block whose qkv product is under 2^20 multiply-adds stays on one thread (as bf16Linear does).
   const int workers = static_cast<double>(b.rows()) * b.width * 3 * inner < (1 << 20) ? 1 : threadCount();
   // The calling thread's buffers, named by reference: inside the lambdas, which run on the pool's threads,
@@ -522,6 +562,21 @@ Napi::Value StBlock(const Napi::CallbackInfo& info) {
     }
     b.outputRows = rows.data;
     b.outputCount = rows.length;
+  }
+  const Napi::Value packedArgument = info.Length() > 6 ? info[6] : info.Env().Undefined();
+  if (b.bf16 && !packedArgument.IsObject()) args.failType("bf16 needs packed, the cache's bf16 copy");
+  if (packedArgument.IsObject()) {
+    if (!b.bf16) args.failType("packed is for bf16 only (p.bf16 is false)");
+    const Napi::Object packed = args.object(6, "packed");
+    const Uint16Span packedKeys = args.uint16sField(packed, "packed", "keys"), packedValues = args.uint16sField(packed, "packed", "values");
+    const int64_t packedLength = checkedMul(args, checkedMul(args, b.batch, b.capacity), checkedMul(args, b.tokens, b.inner()));
+    args.requireLength("packed.keys", packedKeys.length, packedLength);
+    args.requireLength("packed.values", packedValues.length, packedLength);
+    if (buffersOverlap(packedKeys.data, packedKeys.length * 2, packedValues.data, packedValues.length * 2)) args.fail("packed.keys share memory with packed.values");
+    b.packedFrames = args.sizeField(packed, "packed", "frames");
+    if (b.packedFrames > b.held) args.failRange("packed.frames (" + std::to_string(b.packedFrames) + ") exceeds p.held (" + std::to_string(b.held) + ")");
+    b.packedKeys = packedKeys.data;
+    b.packedValues = packedValues.data;
   }
   const FloatSpan x = args.floats(1, "x"), keys = args.floats(2, "keys"), values = args.floats(3, "values");
   args.requireLength("x", x.length, checkedMul(args, b.rows(), b.width));

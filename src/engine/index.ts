@@ -19,4 +19,4 @@ export { formatProfile, profileKernels, type KernelProfile, type KernelTime } fr
 export { reference } from './reference.ts';
 export { loadNative, nativeThreadCount } from './native.ts';
 export { formatShape, sizeOf } from './shape.ts';
-export type { Kernels } from './kernels.ts';
+export type { Kernels, PackedKeyValues } from './kernels.ts';

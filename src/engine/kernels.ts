@@ -144,8 +144,8 @@ export interface Kernels {
   // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
   // where bf16Available()) `packed`. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
   // the outputs computed and the keys and values cached to those rows; the other rows of x are left as
-  // they were.
-  stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights, rows: Int32Array | null): void;
+  // they were. bf16 needs `packed`, the cache's bf16 copy, whose frames the kernel brings up to `held`.
+  stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights, rows: Int32Array | null, packed: PackedKeyValues | null): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (wd * p + (m / (1-b1^step)) / (sqrt(v / (1-b2^step)) + eps)).
@@ -170,6 +170,14 @@ export interface STBlockParams {
   capacity: number;
   held: number;
   bf16: boolean;
+}
+
+// A KV cache's keys and values in bf16, (B, N, capacity, I): each token's frames side by side, for the
+// fused bf16 block's temporal attention. The first `frames` frames are converted.
+export interface PackedKeyValues {
+  keys: Uint16Array;
+  values: Uint16Array;
+  frames: number;
 }
 
 export interface NormWeights {

@@ -499,13 +499,24 @@ for (const bf16 of [false, true]) {
     const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1, bf16 };
     const cache = () => new Float32Array(batch * capacity * tokens * width);
     const x = uniform(tokens * width);
-    const run = (params: object, w: object, input = x, rows: Int32Array | null = null) => native.stBlock!(params as never, input, cache(), cache(), w as never, rows);
+    const packedCache = (frames = 0) => ({ keys: new Uint16Array(cache().length), values: new Uint16Array(cache().length), frames });
+    const packed = () => (bf16 ? packedCache() : null);
+    const run = (params: object, w: object, input = x, rows: Int32Array | null = null) => native.stBlock!(params as never, input, cache(), cache(), w as never, rows, packed());
     run(p, weights); // fits
     run(p, weights, x, Int32Array.of(0, 5, 31)); // some rows
     assert.throws(() => run(p, weights, x, Int32Array.of(3, 3)), /stBlock: rows must ascend within 0\.\.31 \(B x N rows\); rows\[1\] is 3/);
     assert.throws(() => run(p, weights, x, Int32Array.of(32)), /stBlock: rows must ascend within 0\.\.31 \(B x N rows\); rows\[0\] is 32/);
     assert.throws(() => run(p, weights, x, Int32Array.of(-1)), /rows\[0\] is -1/);
-    assert.throws(() => native.stBlock!(p, x, cache(), cache(), weights as never, new Float32Array(1) as never), /stBlock: rows must be an Int32Array, got a Float32Array/);
+    assert.throws(() => native.stBlock!(p, x, cache(), cache(), weights as never, new Float32Array(1) as never, packed()), /stBlock: rows must be an Int32Array, got a Float32Array/);
+    // The cache's bf16 copy: bf16 only, and whole.
+    const withPacked = (copy: object | null) => () => native.stBlock!(p, x, cache(), cache(), weights as never, null, copy as never);
+    if (bf16) {
+      assert.throws(withPacked(null), /stBlock: bf16 needs packed, the cache's bf16 copy/);
+      assert.throws(withPacked({ ...packedCache(), keys: new Uint16Array(3) }), /stBlock: packed\.keys has 3 elements, expected 2048/);
+      assert.throws(withPacked(packedCache(2)), /stBlock: packed\.frames \(2\) exceeds p\.held \(1\)/);
+      const shared = packedCache();
+      assert.throws(withPacked({ ...shared, values: shared.keys }), /stBlock: packed\.keys share memory with packed\.values/);
+    } else assert.throws(withPacked(packedCache()), /stBlock: packed is for bf16 only \(p\.bf16 is false\)/);
     assert.throws(() => run(p, weights, new Float32Array(5)), /stBlock: x has 5 elements, expected 1024/);
     assert.throws(() => run({ ...p, held: 2 }, weights), /stBlock: p\.held \(2\) leaves no room in a cache of 2 frames/);
     assert.throws(() => run({ ...p, bf16: undefined }, weights), /stBlock: p\.bf16 must be a boolean/);
@@ -514,7 +525,7 @@ for (const bf16 of [false, true]) {
     assert.throws(() => run(p, { ...weights, ffnNorm: { ...norm(), eps: -1 } }), /stBlock: w\.ffnNorm\.eps must be a finite number >= 0/);
     assert.throws(() => run(p, { ...weights, spatialQNorm: { ...headNorm(), bias: new Float32Array(3) } }), /stBlock: w\.spatialQNorm\.bias has 3 elements, expected 32/);
     const shared = cache();
-    assert.throws(() => native.stBlock!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never, null), /stBlock: x shares memory with keys/);
+    assert.throws(() => native.stBlock!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never, null, packed()), /stBlock: x shares memory with keys/);
     const wrongType = bf16 ? { packed: new Float32Array(4), bias: null } : { weight: new Uint16Array(4), bias: null };
     const typeName = bf16 ? 'Uint16Array, got a Float32Array' : 'Float32Array, got a Uint16Array';
     assert.throws(() => run(p, { ...weights, temporalQkv: wrongType }), new RegExp(`stBlock: w\\.temporalQkv\\.${weight} must be a ${typeName}`));

@@ -7,7 +7,7 @@
 // code. Inference only (no graph); the op-by-op path stays the reference.
 import { isRecording } from './autodiff.ts';
 import { backend } from './backend.ts';
-import type { LinearWeights, NormWeights } from './kernels.ts';
+import type { LinearWeights, NormWeights, PackedKeyValues } from './kernels.ts';
 import type { LayerNorm, Linear } from './nn.ts';
 import { BF16_MIN_QUERIES, bf16Backend, packedWeight } from './precision.ts';
 import type { Tensor } from './tensor.ts';
@@ -37,12 +37,20 @@ export function canFuseSTBlock(tokens: number): boolean {
   return bf16Backend() === null || tokens >= BF16_MIN_QUERIES;
 }
 
-// x (B, 1, N, D), the residual stream, is updated in place to the block's output. keys and values
-// (B, capacity, N, I) are a KV cache holding `held` frames: this frame's keys and values are written after
-// them (held is not advanced: the caller commits frames). With `rows` (ascending rows of x seen as
-// (B*N, D)), only those rows are updated and only their keys and values written: for a block whose other
-// outputs nothing reads.
-export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, values: Tensor, held: number, rows: Int32Array | null = null): void {
+// One block's KV cache as the fused block reads it: keys and values (B, capacity, N, I) holding `held`
+// frames, and in bf16 their bf16 copy (made on first use).
+export interface FusedCache {
+  keys: Tensor;
+  values: Tensor;
+  held: number;
+  packed(): PackedKeyValues;
+}
+
+// x (B, 1, N, D), the residual stream, is updated in place to the block's output. This frame's keys and
+// values are written after the cache's held frames (held is not advanced: the caller commits frames).
+// With `rows` (ascending rows of x seen as (B*N, D)), only those rows are updated and only their keys and
+// values written: for a block whose other outputs nothing reads.
+export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, cache: FusedCache, rows: Int32Array | null = null): void {
   const kernels = backend();
   if (!kernels.stBlock || !canFuseSTBlock(x.shape[2])) throw new Error('fusedSTBlockStep: needs a backend with the fused kernel, no graph, and in bf16 >= 32 tokens');
   const bf16 = bf16Backend(); // inside withPrecision('bf16'), on a backend with bf16 kernels
@@ -54,6 +62,8 @@ export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, v
     return bf16 ? { packed: packedWeight(bf16, layer.weight), bias } : { weight: layer.weight.data, bias };
   };
   const { spatial, temporal } = block;
+  const { keys, values, held } = cache;
+  const packed = bf16 ? cache.packed() : null;
   kernels.stBlock(
     { batch, tokens, width, heads: block.heads, headDim: block.headDim, hidden: block.fc1.weight.shape[0], capacity: keys.shape[1], held, bf16: bf16 !== null },
     x.data,
@@ -65,6 +75,8 @@ export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, keys: Tensor, v
       ffnNorm: norm(block.ffnNorm), fc1: linear(block.fc1), fc2: linear(block.fc2),
     },
     rows,
+    packed,
   );
+  if (packed) packed.frames = held;
   x.markModified();
 }

@@ -8,7 +8,7 @@
 // Dimension keys: B batch, T frames, N tokens per frame, D width, I = heads x head width (the attention's
 // inner width; I = D unless the config sets the paper's k/q size), F frames held in a KV cache.
 import { LayerNorm, Linear, Module, add, attention, canFuseSTBlock, embedding, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
-import type { FusedSTBlock, Rng, Tensor } from '../engine/index.ts';
+import type { FusedSTBlock, PackedKeyValues, Rng, Tensor } from '../engine/index.ts';
 import { headDim, mlpWidth, type STTransformerConfig } from './config.ts';
 
 // Keys and values of one temporal attention: each (B, F, N, I).
@@ -23,15 +23,18 @@ export interface KeyValues {
 // MaskGIT step), so the cache is for inference only, under noGrad.
 export class KVCache {
   private readonly layers: (KeyValues | null)[];
+  private readonly packedLayers: (PackedKeyValues | null)[]; // bf16 copies, for the fused bf16 block
   frames = 0; // frames held; a read-only pass writes its frames after them and leaves this unchanged
 
   constructor(blocks: number, readonly capacity: number) {
     this.layers = new Array<KeyValues | null>(blocks).fill(null);
+    this.packedLayers = new Array<PackedKeyValues | null>(blocks).fill(null);
   }
 
   // Memory held by the buffers allocated so far.
   get bytes(): number {
-    return this.layers.reduce((total, held) => total + (held ? 4 * (held.keys.size + held.values.size) : 0), 0);
+    const fp32 = this.layers.reduce((total, held) => total + (held ? 4 * (held.keys.size + held.values.size) : 0), 0);
+    return this.packedLayers.reduce((total, packed) => total + (packed ? 2 * (packed.keys.length + packed.values.length) : 0), fp32);
   }
 
   // Block `layer`'s buffers (B, capacity, N, I), after writing the keys and values (B, T, N, I) of the frames
@@ -66,6 +69,13 @@ export class KVCache {
       throw new Error(`KV cache: block ${layer} holds (${held.keys.shape.join(', ')}), cannot add frames of (${batch}, T, ${tokens}, ${inner})`);
     }
     return held;
+  }
+
+  // Block `layer`'s bf16 copy (B, N, capacity, I) for the fused bf16 block (engine/ops-fused.ts), allocated
+  // on first use; the block converts the frames it lacks.
+  packed(layer: number, batch: number, tokens: number, inner: number): PackedKeyValues {
+    const size = batch * tokens * this.capacity * inner;
+    return (this.packedLayers[layer] ??= { keys: new Uint16Array(size), values: new Uint16Array(size), frames: 0 });
   }
 }
 
@@ -169,8 +179,10 @@ export class STBlock extends Module {
   forwardFused(x: Tensor, kv: KVCache, layer: number, rows: Int32Array | null = null): void {
     const { heads, headDim } = this.temporal_attn;
     kv.requireRoom(1);
-    const { keys, values } = kv.buffers(layer, x.shape[0], x.shape[2], heads * headDim);
-    fusedSTBlockStep(this.asFused(), x, keys, values, kv.frames, rows);
+    const [batch, , tokens] = x.shape;
+    const { keys, values } = kv.buffers(layer, batch, tokens, heads * headDim);
+    const packed = () => kv.packed(layer, batch, tokens, heads * headDim);
+    fusedSTBlockStep(this.asFused(), x, { keys, values, held: kv.frames, packed }, rows);
   }
 
   private asFused(): FusedSTBlock {
