@@ -72,6 +72,7 @@ test('frames committed one at a time through the fused bf16 block, then a read-o
     const cache = new KVCache(2, 16);
     for (let t = 0; t < frames - 1; t++) stack.forward(slice(x, 1, t, t + 1), cache, true);
     const step = stack.forward(slice(x, 1, frames - 1, frames), cache, false);
+    assert.equal(cache.bytes, 2 * 2 * (4 + 2) * 16 * tokens * width, 'both blocks: keys and values in fp32 and their bf16 copies');
     const full = slice(stack.forward(x), 1, frames - 1, frames);
     const scale = full.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const worst = full.data.reduce((m, v, i) => Math.max(m, Math.abs(v - step.data[i])), 0);
