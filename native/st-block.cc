@@ -1,10 +1,11 @@
 // One ST block of src/models/st-transformer.ts over ONE new frame per clip, for inference: the MaskGIT steps
 // and cache writes of generation (src/models/sample.ts). Op by op, a block is ~40 kernel calls, with
-// allocations and JS between them; here it is three parallel passes, and the activations of 32 tokens stay
-// in cache from one layer to the next:
-//   1. per 32 rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I) buffer;
+// allocations and JS between them; here it is three parallel passes, and the activations of a task's rows
+// (32 tokens in bf16, up to 128 in fp32: rowsPerTask) stay in cache from one layer to the next:
+//   1. per task of rows of the (B*N, D) residual stream: spatial LayerNorm, qkv, QK-norm, into one (B*N, 3I)
+//      buffer;
 //   2. per (clip, head): spatial attention over the frame's N tokens (attention.cc);
-//   3. per 32 rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
+//   3. per task of rows: proj + residual; temporal LayerNorm, qkv, QK-norm; this frame's keys and values into the
 //      KV cache after the `held` frames; attention over the held frames and this one at each token (float
 //      arithmetic, as op by op: a single query is less than a tile); proj + residual; FFN LayerNorm, fc1,
 //      GELU, fc2 + residual.
@@ -159,8 +160,18 @@ Block readBlock(const Args& args) {
   return b;
 }
 
-// One worker's buffers for the row passes (32 rows at a time), kept by the calling thread from call to call:
-// allocating and zeroing them for every block cost ~5% of a MaskGIT step.
+// Rows per task of a row pass over `count` rows: bf16 products take blocks of 32 rows. In fp32 each sgemm
+// call packs the layer's weight anew (14% of an fp32 play frame at 32 rows a call), so a task takes up to
+// kMaxFloatTask rows, the pass spread evenly over the workers: a frame 308 -> 276 ms on 2 threads.
+constexpr int64_t kMaxFloatTask = 128;
+
+int64_t rowsPerTask(const Block& b, int64_t count, int workers) {
+  if (b.bf16) return kBf16Block;
+  return std::clamp<int64_t>((count + workers - 1) / workers, 1, kMaxFloatTask);
+}
+
+// One worker's buffers for the row passes (one task's rows at a time), kept by the calling thread from call
+// to call: allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
   std::vector<uint16_t> rounded;  // bf16: a product's left operand, 32 x bf16RowLength(widest input)
   std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 32 x D
@@ -171,12 +182,13 @@ struct RowScratch {
   std::vector<float> scores;      // one token's scores over the cached frames
 
   void fit(const Block& b) {
+    const int64_t task = b.bf16 ? kBf16Block : kMaxFloatTask;
     if (b.bf16) grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
-    grow(normed, b.bf16 ? b.width : kBf16Block * b.width);
-    grow(output, kBf16Block * b.width);
-    if (b.outputRows) grow(gathered, kBf16Block * b.width);
-    grow(wide, kBf16Block * std::max(3 * b.inner(), b.hidden));
-    grow(mixed, kBf16Block * b.inner());
+    grow(normed, b.bf16 ? b.width : task * b.width);
+    grow(output, task * b.width);
+    if (b.outputRows) grow(gathered, task * b.width);
+    grow(wide, task * std::max(3 * b.inner(), b.hidden));
+    grow(mixed, task * b.inner());
     grow(scores, b.capacity);
   }
 
@@ -353,7 +365,7 @@ void normalizeHeadsBySixteen(const HeadItems& items, int64_t rows) {
 
 #endif
 
-// out (rows x layer.out) = left (`rows` <= 32 rows of layer.in floats, row stride ld) W^T + bias.
+// out (rows x layer.out) = left (a task's `rows` rows of layer.in floats, row stride ld) W^T + bias.
 void multiplyRows([[maybe_unused]] const Block& b, const Linear& layer, const float* left, int64_t rows, int64_t ld,
                   [[maybe_unused]] RowScratch& s, float* out) {
 #ifdef GENIE_BF16
@@ -516,7 +528,7 @@ void packHeldFrames(const Block& b, const float* keys, const float* values) {
 #endif
 
 void runBlock(const Block& b, float* x, float* keys, float* values) {
-  const int64_t inner = b.inner(), rowBlocks = (b.rows() + kBf16Block - 1) / kBf16Block;
+  const int64_t inner = b.inner();
 #ifdef GENIE_BF16
   if (b.packedKeys) packHeldFrames(b, keys, values);
 #endif
@@ -534,17 +546,19 @@ void runBlock(const Block& b, float* x, float* keys, float* values) {
   RowScratch::grow(qkv, b.rows() * 3 * inner);
   RowScratch::grow(mixed, b.rows() * inner);
 
-  parallelItems(rowBlocks, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * kBf16Block, rows = std::min(kBf16Block, b.rows() - first);
+  const int64_t task = rowsPerTask(b, b.rows(), workers);
+  parallelItems((b.rows() + task - 1) / task, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * task, rows = std::min(task, b.rows() - first);
     normThenMultiply(b, b.spatial.norm, b.spatial.qkv, x + first * b.width, rows, scratch[worker], qkv.data() + first * 3 * inner);
     normalizeQueriesKeys(b, b.spatial, qkv.data() + first * 3 * inner, rows);
   });
 
   attendSpatially(b, qkv.data(), mixed.data(), callerQueries);
 
-  parallelItems((b.outputs() + kBf16Block - 1) / kBf16Block, workers, [&](int64_t item, int worker) {
-    const int64_t first = item * kBf16Block;
-    finishRows(b, x, mixed.data(), keys, values, first, std::min(kBf16Block, b.outputs() - first), scratch[worker]);
+  const int64_t outputTask = rowsPerTask(b, b.outputs(), workers);
+  parallelItems((b.outputs() + outputTask - 1) / outputTask, workers, [&](int64_t item, int worker) {
+    const int64_t first = item * outputTask;
+    finishRows(b, x, mixed.data(), keys, values, first, std::min(outputTask, b.outputs() - first), scratch[worker]);
   });
 }
 

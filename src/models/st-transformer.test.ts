@@ -129,6 +129,7 @@ for (const { precision, outputs, cache: cacheTolerance, skip } of fusedCases) te
     { batch: 1, tokens: 64, held: 3, capacity: 5, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
     { batch: 1, tokens: 32, held: 15, capacity: 16, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
     { batch: 2, tokens: 40, held: 3, capacity: 5, config: { blocks: 2, width: 72, heads: 3, mlpRatio: 100 / 72 } },
+    { batch: 3, tokens: 100, held: 2, capacity: 3, config: { blocks: 2, width: 32, heads: 1, mlpRatio: 2 } }, // fp32: tasks of 128 rows and a short one
   ];
   for (const { batch, tokens, held, capacity, config } of configs) {
     const stack = new STTransformer(config, new Rng(3));
