@@ -8,7 +8,7 @@ export {
   rsqrt, sigmoid, silu, slice, softmax, split, sqrt, square, stopGradient, straightThrough, sub, sum, tanh, transpose,
   type AttentionOptions,
 } from './ops.ts';
-export { type FusedAttention, type FusedSTBlock, canFuseSTBlock, fusedSTBlockStep } from './ops-fused.ts';
+export { type FusedAttention, type FusedSTBlock, PACKED_FRAMES, canFuseSTBlock, fusedSTBlockStep } from './ops-fused.ts';
 export { type Draws, sampleRows } from './ops-sampling.ts';
 export { Rng } from './random.ts';
 export { Embedding, LayerNorm, Linear, type LinearOptions, Module, RMSNorm, buffer, normal, truncatedNormal, uniform } from './nn.ts';

@@ -144,7 +144,8 @@ export interface Kernels {
   // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
   // where bf16Available()) `packed`. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
   // the outputs computed and the keys and values cached to those rows; the other rows of x are left as
-  // they were. bf16 needs `packed`, the cache's bf16 copy, whose frames the kernel brings up to `held`.
+  // they were. In bf16, `packed` (for caches of at most 16 frames) is the cache's bf16 copy that temporal
+  // attention reads; the kernel converts its frames up to `held`.
   stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights, rows: Int32Array | null, packed: PackedKeyValues | null): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:
@@ -172,8 +173,9 @@ export interface STBlockParams {
   bf16: boolean;
 }
 
-// A KV cache's keys and values in bf16, (B, N, capacity, I): each token's frames side by side, for the
-// fused bf16 block's temporal attention. The first `frames` frames are converted.
+// A KV cache's keys and values in bf16 for the fused bf16 block's temporal attention, per clip, token and
+// head: the keys transposed, (headDim, 16), a lane per frame, and the values, (16, headDim); B * N * 16 * I
+// values each. The first `frames` frames are converted.
 export interface PackedKeyValues {
   keys: Uint16Array;
   values: Uint16Array;

@@ -499,7 +499,8 @@ for (const bf16 of [false, true]) {
     const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1, bf16 };
     const cache = () => new Float32Array(batch * capacity * tokens * width);
     const x = uniform(tokens * width);
-    const packedCache = (frames = 0) => ({ keys: new Uint16Array(cache().length), values: new Uint16Array(cache().length), frames });
+    const packedSize = batch * 16 * tokens * width; // 16 frames a token, whatever the cache's capacity
+    const packedCache = (frames = 0) => ({ keys: new Uint16Array(packedSize), values: new Uint16Array(packedSize), frames });
     const packed = () => (bf16 ? packedCache() : null);
     const run = (params: object, w: object, input = x, rows: Int32Array | null = null) => native.stBlock!(params as never, input, cache(), cache(), w as never, rows, packed());
     run(p, weights); // fits
@@ -508,11 +509,15 @@ for (const bf16 of [false, true]) {
     assert.throws(() => run(p, weights, x, Int32Array.of(32)), /stBlock: rows must ascend within 0\.\.31 \(B x N rows\); rows\[0\] is 32/);
     assert.throws(() => run(p, weights, x, Int32Array.of(-1)), /rows\[0\] is -1/);
     assert.throws(() => native.stBlock!(p, x, cache(), cache(), weights as never, new Float32Array(1) as never, packed()), /stBlock: rows must be an Int32Array, got a Float32Array/);
-    // The cache's bf16 copy: bf16 only, and whole.
-    const withPacked = (copy: object | null) => () => native.stBlock!(p, x, cache(), cache(), weights as never, null, copy as never);
+    // The cache's bf16 copy: bf16 only, optional there, whole, for caches of at most 16 frames.
+    const withPacked = (copy: object | null, params = p) => () => {
+      const room = params.batch * params.capacity * tokens * width;
+      native.stBlock!(params, x, new Float32Array(room), new Float32Array(room), weights as never, null, copy as never);
+    };
     if (bf16) {
-      assert.throws(withPacked(null), /stBlock: bf16 needs packed, the cache's bf16 copy/);
-      assert.throws(withPacked({ ...packedCache(), keys: new Uint16Array(3) }), /stBlock: packed\.keys has 3 elements, expected 2048/);
+      withPacked(null)(); // reads the fp32 cache
+      assert.throws(withPacked(packedCache(), { ...p, capacity: 17 }), /stBlock: packed holds 16 frames a token; the cache has room for 17/);
+      assert.throws(withPacked({ ...packedCache(), keys: new Uint16Array(3) }), /stBlock: packed\.keys has 3 elements, expected 16384/);
       assert.throws(withPacked(packedCache(2)), /stBlock: packed\.frames \(2\) exceeds p\.held \(1\)/);
       const shared = packedCache();
       assert.throws(withPacked({ ...shared, values: shared.keys }), /stBlock: packed\.keys share memory with packed\.values/);

@@ -37,13 +37,16 @@ export function canFuseSTBlock(tokens: number): boolean {
   return bf16Backend() === null || tokens >= BF16_MIN_QUERIES;
 }
 
+// Frames a cache's bf16 copy holds per token (PackedKeyValues): a larger cache has none.
+export const PACKED_FRAMES = 16;
+
 // One block's KV cache as the fused block reads it: keys and values (B, capacity, N, I) holding `held`
-// frames, and in bf16 their bf16 copy (made on first use).
+// frames, and in bf16 their bf16 copy (made on first use; null for a cache of more than PACKED_FRAMES).
 export interface FusedCache {
   keys: Tensor;
   values: Tensor;
   held: number;
-  packed(): PackedKeyValues;
+  packed(): PackedKeyValues | null;
 }
 
 // x (B, 1, N, D), the residual stream, is updated in place to the block's output. This frame's keys and

@@ -7,7 +7,7 @@
 //
 // Dimension keys: B batch, T frames, N tokens per frame, D width, I = heads x head width (the attention's
 // inner width; I = D unless the config sets the paper's k/q size), F frames held in a KV cache.
-import { LayerNorm, Linear, Module, add, attention, canFuseSTBlock, embedding, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
+import { LayerNorm, Linear, Module, PACKED_FRAMES, add, attention, canFuseSTBlock, embedding, fusedSTBlockStep, gelu, parameter, reshape, slice, split, tensor, truncatedNormal, zeros } from '../engine/index.ts';
 import type { FusedSTBlock, PackedKeyValues, Rng, Tensor } from '../engine/index.ts';
 import { headDim, mlpWidth, type STTransformerConfig } from './config.ts';
 
@@ -71,10 +71,11 @@ export class KVCache {
     return held;
   }
 
-  // Block `layer`'s bf16 copy (B, N, capacity, I) for the fused bf16 block (engine/ops-fused.ts), allocated
-  // on first use; the block converts the frames it lacks.
-  packed(layer: number, batch: number, tokens: number, inner: number): PackedKeyValues {
-    const size = batch * tokens * this.capacity * inner;
+  // Block `layer`'s bf16 copy for the fused bf16 block (engine/ops-fused.ts), allocated on first use; the
+  // block converts the frames it lacks. None (null) for a cache of more than PACKED_FRAMES frames.
+  packed(layer: number, batch: number, tokens: number, inner: number): PackedKeyValues | null {
+    if (this.capacity > PACKED_FRAMES) return null;
+    const size = batch * tokens * PACKED_FRAMES * inner;
     return (this.packedLayers[layer] ??= { keys: new Uint16Array(size), values: new Uint16Array(size), frames: 0 });
   }
 }
