@@ -177,11 +177,11 @@ int64_t rowsPerTask(const Block& b, int64_t count, int workers) {
 // to call: allocating and zeroing them for every block cost ~5% of a MaskGIT step.
 struct RowScratch {
   std::vector<uint16_t> rounded;  // bf16: a product's left operand, 32 x bf16RowLength(widest input)
-  std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 32 x D
-  std::vector<float> output;      // 32 x D: proj and fc2 outputs before they join the stream
-  std::vector<float> gathered;    // 32 x D: the stream's listed rows (Block::outputRows), worked on here
-  std::vector<float> wide;        // 32 x max(3I, hidden): temporal qkv, then the FFN's hidden layer
-  std::vector<float> mixed;       // 32 x I: temporal attention's output
+  std::vector<float> normed;      // normalised rows: bf16 one at a time, fp32 task x D
+  std::vector<float> output;      // task x D: proj and fc2 outputs before they join the stream
+  std::vector<float> gathered;    // task x D: the stream's listed rows (Block::outputRows), worked on here
+  std::vector<float> wide;        // task x max(3I, hidden): temporal qkv, then the FFN's hidden layer
+  std::vector<float> mixed;       // task x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
 
   void fit(const Block& b) {
