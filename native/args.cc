@@ -138,6 +138,12 @@ Napi::Object Args::object(size_t index, const char* name) const {
   return value.As<Napi::Object>();
 }
 
+Napi::Object Args::optionalObject(size_t index, const char* name) const {
+  Napi::Value value = at(index, name);
+  if (value.IsNull() || value.IsUndefined()) return Napi::Object();
+  return object(index, name);
+}
+
 int64_t Args::sizeField(const Napi::Object& object, const char* objectName, const char* field) const {
   return toInteger(object.Get(field), std::string(objectName) + "." + field, true);
 }

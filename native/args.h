@@ -51,6 +51,8 @@ class Args {
   // An array of at most kMaxRank integers (strides may be negative; shapes are checked by the caller).
   std::vector<int64_t> dims(size_t index, const char* name) const;
   Napi::Object object(size_t index, const char* name) const;
+  // An object, or null (an empty Napi::Object: IsEmpty()).
+  Napi::Object optionalObject(size_t index, const char* name) const;
 
   // Fields of a parameter object such as GemmParams; `name` is used in messages ("p.lda").
   int64_t sizeField(const Napi::Object& object, const char* objectName, const char* field) const;

@@ -588,11 +588,10 @@ Napi::Value StBlock(const Napi::CallbackInfo& info) {
     b.outputRows = rows.data;
     b.outputCount = rows.length;
   }
-  const Napi::Value packedArgument = info.Length() > 6 ? info[6] : info.Env().Undefined();
-  if (packedArgument.IsObject()) {
+  const Napi::Object packed = args.optionalObject(6, "packed");
+  if (!packed.IsEmpty()) {
     if (!b.bf16) args.failType("packed is for bf16 only (p.bf16 is false)");
     if (b.capacity > kPackedFrames) args.failRange("packed holds 16 frames a token; the cache has room for " + std::to_string(b.capacity));
-    const Napi::Object packed = args.object(6, "packed");
     const Uint16Span packedKeys = args.uint16sField(packed, "packed", "keys"), packedValues = args.uint16sField(packed, "packed", "values");
     const int64_t packedLength = checkedMul(args, checkedMul(args, b.batch, kPackedFrames), checkedMul(args, b.tokens, b.inner()));
     args.requireLength("packed.keys", packedKeys.length, packedLength);

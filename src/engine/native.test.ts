@@ -516,6 +516,7 @@ for (const bf16 of [false, true]) {
     };
     if (bf16) {
       withPacked(null)(); // reads the fp32 cache
+      assert.throws(withPacked(5 as never), /stBlock: packed must be an object, got the number 5/);
       assert.throws(withPacked(packedCache(), { ...p, capacity: 17 }), /stBlock: packed holds 16 frames a token; the cache has room for 17/);
       assert.throws(withPacked({ ...packedCache(), keys: new Uint16Array(3) }), /stBlock: packed\.keys has 3 elements, expected 16384/);
       assert.throws(withPacked(packedCache(2)), /stBlock: packed\.frames \(2\) exceeds p\.held \(1\)/);

@@ -181,8 +181,9 @@ export class STBlock extends Module {
     const { heads, headDim } = this.temporal_attn;
     kv.requireRoom(1);
     const [batch, , tokens] = x.shape;
-    const { keys, values } = kv.buffers(layer, batch, tokens, heads * headDim);
-    const packed = () => kv.packed(layer, batch, tokens, heads * headDim);
+    const inner = heads * headDim;
+    const { keys, values } = kv.buffers(layer, batch, tokens, inner);
+    const packed = () => kv.packed(layer, batch, tokens, inner);
     fusedSTBlockStep(this.asFused(), x, { keys, values, held: kv.frames, packed }, rows);
   }
 
@@ -227,8 +228,8 @@ export class STTransformer extends Module {
   // outputs of its masked tokens only, so on the fused path the last block computes no others.
   forward(x: Tensor, cache?: KVCache, commit = false, outputRows?: Int32Array): Tensor {
     const width = x.shape[3];
+    if (commit && outputRows) throw new Error('STTransformer: a pass that commits its frame caches every row; give no outputRows');
     if (cache && x.shape[1] === 1 && canFuseSTBlock(x.shape[2])) {
-      if (commit && outputRows) throw new Error('STTransformer: a pass that commits its frame caches every row; give no outputRows');
       const stream = tensor(x.data.slice(), x.shape);
       const last = this.blocks.length - 1;
       this.blocks.forEach((block, layer) => block.forwardFused(stream, cache, layer, layer === last ? (outputRows ?? null) : null));
