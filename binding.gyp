@@ -21,6 +21,7 @@
         "native/index-ops.cc",
         "native/attention.cc",
         "native/bf16.cc",
+        "native/int8.cc",
         "native/st-block.cc",
         "native/optim.cc"
       ],

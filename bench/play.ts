@@ -3,10 +3,11 @@
 // frame as the play page sees it (generation + decoding to pixels). Reports frames/s, per-frame latency
 // p50/p95 and peak RSS; writes bench/results/play.json.
 //
-//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S] [--precision auto|bf16|fp32]
+//   npm run bench:play -- [--world DIR] [--frames 64] [--preset cpu] [--steps S] [--precision auto|bf16|int8|fp32]
 // --steps plays at S MaskGIT steps instead of the world's default, as the page's live setting does.
-// --precision auto (default) on a CPU with bf16 products (AMX or AVX512-BF16) plays bf16 and fp32 sessions
-// in alternating rounds and reports both and their ratio; bf16 or fp32 plays that one alone.
+// --precision auto (default) plays a session in each precision this CPU has, in alternating rounds: bf16
+// (what play uses where there are bf16 products: AMX or AVX512-BF16), int8 (opt-in; AVX512-VNNI) and fp32,
+// and reports each with its speed-up over fp32 (and int8's over bf16); bf16, int8 or fp32 plays that one alone.
 // Without --world it plays the shipped world; where that does not exist yet it plays freshly initialised
 // weights of --preset (speed does not depend on the weights; the result says which was used).
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { integer } from '../src/cli/options.ts';
 import { SHIPPED_WORLD } from '../src/cli/play.ts';
-import { type Precision, Rng, bf16Supported, choosePrecision } from '../src/engine/index.ts';
+import { type Precision, Rng, bf16Supported, choosePrecision, int8Supported } from '../src/engine/index.ts';
 import { playableWorld } from '../src/play/playable-world.ts';
 import { PlaySession, SETTINGS_LIMITS } from '../src/play/session.ts';
 import type { PlayableWorld } from '../src/play/world.ts';
@@ -75,9 +76,10 @@ runBench(async () => {
   const frames = Number(options.frames);
   const source = await worldFolder();
   const loaded = await loadWorld(source.dir);
-  // --precision auto on a CPU with bf16 measures bf16 (what play uses there) against fp32, interleaved.
+  // --precision auto measures what play uses here first, then the other precisions the CPU has, interleaved.
   const requested = options.precision as Precision | 'auto';
-  const precisions: Precision[] = requested === 'auto' && bf16Supported() ? ['bf16', 'fp32'] : [choosePrecision(requested)];
+  const available: Record<Precision, boolean> = { bf16: bf16Supported(), int8: int8Supported(), fp32: true };
+  const precisions: Precision[] = requested === 'auto' ? (['bf16', 'int8', 'fp32'] as const).filter((p) => available[p]) : [choosePrecision(requested)];
   const worlds = precisions.map((precision) => playableWorld(loaded, precision));
   const world = worlds[0];
   const maskgitSteps = options.steps === undefined ? world.defaults.maskgitSteps : parseSteps(options.steps);
@@ -105,8 +107,11 @@ runBench(async () => {
     console.log(`  ${precision}: ${run.frames_per_s} frames/s (target ${TARGET_FPS}), latency p50 ${run.latency_ms_p50} ms, p95 ${run.latency_ms_p95} ms`);
     return [precision, run];
   }));
-  const speedup = precisions.length === 2 ? Math.round((median(latencies[1]) / median(latencies[0])) * 100) / 100 : null;
-  if (speedup !== null) console.log(`  bf16 vs fp32: ${speedup}x faster (ratio of median latencies, measured interleaved)`);
+  // Ratios of median latencies, measured interleaved.
+  const medianOf = (precision: Precision) => median(latencies[precisions.indexOf(precision)]);
+  const ratio = (slow: Precision, fast: Precision) => (precisions.includes(slow) && precisions.includes(fast) ? Math.round((medianOf(slow) / medianOf(fast)) * 100) / 100 : null);
+  const speedups = { bf16_vs_fp32: ratio('fp32', 'bf16'), int8_vs_fp32: ratio('fp32', 'int8'), int8_vs_bf16: ratio('bf16', 'int8') };
+  for (const [pair, value] of Object.entries(speedups)) if (value !== null) console.log(`  ${pair.replaceAll('_', ' ')}: ${value}x faster (ratio of median latencies, measured interleaved)`);
   const result = {
     world: world.name,
     weights: source.weights,
@@ -115,7 +120,7 @@ runBench(async () => {
     precision: precisions[0], // what play uses on this machine
     ...runs[precisions[0]],
     runs,
-    bf16_speedup_vs_fp32: speedup,
+    speedups,
     peak_rss_mb: round1(process.resourceUsage().maxRSS / 1024), // of the whole run, all sessions
     target_frames_per_s: TARGET_FPS,
     machine: machineInfo(),

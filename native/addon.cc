@@ -6,6 +6,7 @@
 
 #include "attention.h"
 #include "bf16.h"
+#include "int8.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "index-ops.h"
@@ -71,6 +72,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"bf16PackedLength", Bf16PackedLength},
       {"bf16Pack", Bf16Pack},
       {"bf16Linear", Bf16Linear},
+      {"int8Available", Int8Available},
+      {"int8PackedLength", Int8PackedLength},
+      {"int8Pack", Int8Pack},
+      {"int8Linear", Int8Linear},
       {"attentionBf16", AttentionBf16},
       {"stBlock", StBlock},
       {"adamw", Adamw},

@@ -82,6 +82,10 @@ Uint16Span Args::uint16s(size_t index, const char* name) const {
   return typedArray<uint16_t, Napi::Uint16Array>(at(index, name), napi_uint16_array, "Uint16Array", name);
 }
 
+Uint8Span Args::uint8s(size_t index, const char* name) const {
+  return typedArray<uint8_t, Napi::Uint8Array>(at(index, name), napi_uint8_array, "Uint8Array", name);
+}
+
 DoubleSpan Args::doubles(size_t index, const char* name) const {
   return typedArray<double, Napi::Float64Array>(at(index, name), napi_float64_array, "Float64Array", name);
 }
@@ -178,6 +182,10 @@ FloatSpan Args::floatsField(const Napi::Object& object, const char* objectName, 
 
 Uint16Span Args::uint16sField(const Napi::Object& object, const char* objectName, const char* field) const {
   return typedArray<uint16_t, Napi::Uint16Array>(object.Get(field), napi_uint16_array, "Uint16Array", std::string(objectName) + "." + field);
+}
+
+Uint8Span Args::uint8sField(const Napi::Object& object, const char* objectName, const char* field) const {
+  return typedArray<uint8_t, Napi::Uint8Array>(object.Get(field), napi_uint8_array, "Uint8Array", std::string(objectName) + "." + field);
 }
 
 void Args::requireLength(const char* name, int64_t length, int64_t expected) const {

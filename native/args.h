@@ -23,6 +23,7 @@ using FloatSpan = Span<float>;
 using IntSpan = Span<int32_t>;
 using DoubleSpan = Span<double>;
 using Uint16Span = Span<uint16_t>;
+using Uint8Span = Span<uint8_t>;
 
 // One kernel call's arguments. Errors are thrown as JS exceptions whose message starts with the kernel
 // name, e.g. "gemm: p.lda (3) must be >= 4, the row length of A".
@@ -40,6 +41,7 @@ class Args {
   // An Int32Array or null ({nullptr, 0}).
   IntSpan optionalInts(size_t index, const char* name) const;
   Uint16Span uint16s(size_t index, const char* name) const;
+  Uint8Span uint8s(size_t index, const char* name) const;
   DoubleSpan doubles(size_t index, const char* name) const;
   std::string string(size_t index, const char* name) const;
   double number(size_t index, const char* name) const;
@@ -63,6 +65,7 @@ class Args {
   // Typed arrays inside a parameter object; an optional field may be null ({nullptr, 0}).
   FloatSpan floatsField(const Napi::Object& object, const char* objectName, const char* field, bool optional = false) const;
   Uint16Span uint16sField(const Napi::Object& object, const char* objectName, const char* field) const;
+  Uint8Span uint8sField(const Napi::Object& object, const char* objectName, const char* field) const;
 
   void requireLength(const char* name, int64_t length, int64_t expected) const;
   void requireAtLeast(const char* name, int64_t length, int64_t needed, const std::string& why) const;

@@ -320,18 +320,23 @@ Napi::Value Bf16Pack(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
-  Args args(info, "bf16Linear");
+LinearArgs readLinearArgs(const Args& args) {
   const int64_t m = args.size(0, "m"), n = args.size(1, "n"), k = args.size(2, "k");
-  FloatSpan a = args.floats(3, "a");
-  Uint16Span packed = args.uint16s(4, "packed");
-  FloatSpan bias = args.optionalFloats(5, "bias");
-  FloatSpan c = args.floats(6, "c");
+  const FloatSpan a = args.floats(3, "a"), bias = args.optionalFloats(5, "bias"), c = args.floats(6, "c");
   args.requireLength("a", a.length, checkedMul(args, m, k));
-  args.requireLength("packed", packed.length, checkedPackedLength(args, n, k));
   if (bias.data) args.requireLength("bias", bias.length, n);
   args.requireLength("c", c.length, checkedMul(args, m, n));
   if (buffersOverlap(c.data, c.length * 4, a.data, a.length * 4)) args.fail("c overlaps a; the output must not share elements with an input");
+  return {m, n, k, a, bias, c};
+}
+
+Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
+  Args args(info, "bf16Linear");
+  const LinearArgs call = readLinearArgs(args);
+  const int64_t m = call.m, n = call.n, k = call.k;
+  const FloatSpan a = call.a, bias = call.bias, c = call.c;
+  Uint16Span packed = args.uint16s(4, "packed");
+  args.requireLength("packed", packed.length, checkedPackedLength(args, n, k));
   if (m == 0 || n == 0) return info.Env().Undefined();
   requireBf16(args);
 #ifdef GENIE_BF16

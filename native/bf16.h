@@ -53,6 +53,14 @@ void bf16MultiplyBlock(const uint16_t* a, int64_t ldk, const uint16_t* packed, i
                        float* c, int64_t ldc);
 #endif
 
+// The arguments of bf16Linear and int8Linear, c (m, n) = a (m, k) W^T + bias, read and checked (lengths; c
+// apart from a) except the packed weight W (argument 4), whose form is the kernel's.
+struct LinearArgs {
+  int64_t m, n, k;
+  FloatSpan a, bias, c;
+};
+LinearArgs readLinearArgs(const Args& args);
+
 Napi::Value Bf16Available(const Napi::CallbackInfo& info);
 Napi::Value Bf16Products(const Napi::CallbackInfo& info);
 Napi::Value Bf16PackedLength(const Napi::CallbackInfo& info);

@@ -16,7 +16,7 @@
 // for ~1% of its arithmetic.
 // Given `rows` (the last block of a MaskGIT step, which needs the outputs of the masked tokens only),
 // passes 2 and 3 run on those rows alone; every row still gives its spatial keys and values in pass 1.
-// Two arithmetics:
+// Three arithmetics:
 // - fp32 (p.bf16 false), on any CPU: the op-by-op kernels' own row code (sgemm products, LayerNorm in double
 //   sums, exact GELU, attention.cc's fp32 attention), so it differs from op by op only in the order of a few
 //   float sums.
@@ -24,7 +24,10 @@
 //   does op by op. LayerNorm sums in float, the temporal softmax is in float and GELU's erf is a rational
 //   fit (geluRational), with AVX-512 code: each is far below what the bf16 rounding of the next product
 //   resolves, so the paths differ by a bf16 rounding here and there.
-// st-transformer.test.ts compares both with op by op.
+// - int8 (p.int8 with p.bf16; AVX512-VNNI, opt-in): bf16 with the linear layers' products in int8 (int8.cc:
+//   each weight column and each row of a product's input quantized to 8 bits at its own scale), which
+//   rounds more coarsely than bf16.
+// st-transformer.test.ts compares each with op by op.
 #include "st-block.h"
 
 #include <algorithm>
@@ -39,6 +42,7 @@
 #include "attention.h"
 #include "bf16.h"
 #include "gemm.h"
+#include "int8.h"
 #include "softmax-norm.h"
 #include "thread-pool.h"
 #include "vector-math.h"
@@ -59,6 +63,7 @@ struct Norm {
 struct Linear {
   int64_t in, out;
   const uint16_t* packed;  // bf16: made by bf16Pack
+  const uint8_t* int8;     // int8 (bf16 arithmetic otherwise): made by int8Pack
   const float* weight;     // fp32: (out, in)
   const float* bias;  // null: none; in bf16 whole 32-column blocks (bf16MultiplyBlock), else a padded copy in `padded`
   std::vector<float> padded;
@@ -74,6 +79,7 @@ struct AttentionWeights {
 struct Block {
   int64_t batch, tokens, width, heads, headDim, hidden, capacity, held;
   bool bf16;
+  bool int8;  // bf16 arithmetic with the linear layers' products in int8
   AttentionWeights spatial, temporal;
   Norm ffnNorm;
   Linear fc1, fc2;
@@ -105,12 +111,17 @@ Norm readNorm(const Args& args, const Napi::Object& w, const char* field, int64_
   return {weight.data, bias.data, eps};
 }
 
-// A linear layer's weight: packed (bf16) or as it is (fp32).
-Linear readLinear(const Args& args, const Napi::Object& w, const char* field, int64_t in, int64_t out, bool bf16) {
+// A linear layer's weight: packed for int8 or bf16, or as it is (fp32).
+Linear readLinear(const Args& args, const Napi::Object& w, const char* field, int64_t in, int64_t out, const Block& b) {
   const std::string name = std::string("w.") + field;
   const Napi::Object linear = args.objectField(w, "w", field);
-  Linear layer{in, out, nullptr, nullptr, nullptr, {}};
-  if (bf16) {
+  Linear layer{in, out, nullptr, nullptr, nullptr, nullptr, {}};
+  const bool bf16 = b.bf16;
+  if (b.int8) {
+    const Uint8Span packed = args.uint8sField(linear, name.c_str(), "int8");
+    args.requireLength((name + ".int8").c_str(), packed.length, checkedInt8Length(args, out, in));
+    layer.int8 = packed.data;
+  } else if (bf16) {
     const Uint16Span packed = args.uint16sField(linear, name.c_str(), "packed");
     args.requireLength((name + ".packed").c_str(), packed.length, checkedPackedLength(args, out, in));
     layer.packed = packed.data;
@@ -131,9 +142,9 @@ Linear readLinear(const Args& args, const Napi::Object& w, const char* field, in
 
 AttentionWeights readAttention(const Args& args, const Napi::Object& w, const char* prefix, const Block& b) {
   const std::string p(prefix);
-  return {readNorm(args, w, (p + "Norm").c_str(), b.width), readLinear(args, w, (p + "Qkv").c_str(), b.width, 3 * b.inner(), b.bf16),
+  return {readNorm(args, w, (p + "Norm").c_str(), b.width), readLinear(args, w, (p + "Qkv").c_str(), b.width, 3 * b.inner(), b),
           readNorm(args, w, (p + "QNorm").c_str(), b.headDim), readNorm(args, w, (p + "KNorm").c_str(), b.headDim),
-          readLinear(args, w, (p + "Proj").c_str(), b.inner(), b.width, b.bf16)};
+          readLinear(args, w, (p + "Proj").c_str(), b.inner(), b.width, b)};
 }
 
 Block readBlock(const Args& args) {
@@ -148,6 +159,8 @@ Block readBlock(const Args& args) {
   b.capacity = args.sizeField(p, "p", "capacity");
   b.held = args.sizeField(p, "p", "held");
   b.bf16 = args.booleanField(p, "p", "bf16");
+  b.int8 = args.booleanField(p, "p", "int8");
+  if (b.int8 && !b.bf16) args.fail("p.int8 needs p.bf16: int8 products run inside the bf16 arithmetic");
   for (auto [value, name] : {std::pair{b.width, "width"}, {b.heads, "heads"}, {b.headDim, "headDim"}, {b.hidden, "hidden"}}) {
     if (value == 0 || value > (1 << 16)) args.failRange(std::string("p.") + name + " must be in 1..65536");
   }
@@ -158,8 +171,8 @@ Block readBlock(const Args& args) {
   b.spatial = readAttention(args, w, "spatial", b);
   b.temporal = readAttention(args, w, "temporal", b);
   b.ffnNorm = readNorm(args, w, "ffnNorm", b.width);
-  b.fc1 = readLinear(args, w, "fc1", b.width, b.hidden, b.bf16);
-  b.fc2 = readLinear(args, w, "fc2", b.hidden, b.width, b.bf16);
+  b.fc1 = readLinear(args, w, "fc1", b.width, b.hidden, b);
+  b.fc2 = readLinear(args, w, "fc2", b.hidden, b.width, b);
   return b;
 }
 
@@ -183,10 +196,17 @@ struct RowScratch {
   std::vector<float> wide;        // task x max(3I, hidden): temporal qkv, then the FFN's hidden layer
   std::vector<float> mixed;       // task x I: temporal attention's output
   std::vector<float> scores;      // one token's scores over the cached frames
+#ifdef GENIE_INT8
+  std::vector<int8_t> quantized;  // int8: a product's left operand, 32 x int8RowLength(widest input)
+  std::vector<Int8Row> quantizedRows;
+#endif
 
   void fit(const Block& b) {
     const int64_t task = b.bf16 ? kBf16Block : kMaxFloatTask;
     if (b.bf16) grow(rounded, kBf16Block * bf16RowLength(std::max({b.width, b.inner(), b.hidden})));
+#ifdef GENIE_INT8
+    if (b.int8) grow(quantized, kBf16Block * int8RowLength(std::max({b.width, b.inner(), b.hidden}))), grow(quantizedRows, kBf16Block);
+#endif
     grow(normed, b.bf16 ? b.width : task * b.width);
     grow(output, task * b.width);
     if (b.outputRows) grow(gathered, task * b.width);
@@ -236,21 +256,44 @@ void normalizeRow(const Norm& norm, const float* x, int64_t cols, float* y) {
   }
 }
 
-// bf16 products: multiplyRows below.
-void multiplyBf16(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
+// Row r of a product's 32-row left operand in scratch, from `count` floats (0: a padding row): quantized
+// for an int8 layer, else rounded to bf16.
+void putLeftRow(const Linear& layer, const float* src, int64_t count, int64_t r, RowScratch& s) {
+#ifdef GENIE_INT8
+  if (layer.int8) {
+    const int64_t ldk = int8RowLength(layer.in);
+    s.quantizedRows[r] = int8QuantizeRow(src, count, s.quantized.data() + r * ldk, ldk);
+    return;
+  }
+#endif
   const int64_t ldk = bf16RowLength(layer.in);
-  bf16RoundRows(left, rows, layer.in, ld, 1.0f, s.rounded.data(), ldk);
-  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
+  bf16RoundRow(src, count, 1.0f, s.rounded.data() + r * ldk, ldk);
 }
 
-// normThenMultiply below, each row normalised and rounded in turn.
+// out = the left operand in scratch (its first `rows` rows) times the layer's weight, plus its bias.
+void multiplyLeft(const Linear& layer, int64_t rows, RowScratch& s, float* out) {
+#ifdef GENIE_INT8
+  if (layer.int8) {
+    return int8MultiplyBlock(s.quantized.data(), int8RowLength(layer.in), s.quantizedRows.data(), layer.int8, layer.out, layer.in, rows,
+                             layer.bias, out, layer.out);
+  }
+#endif
+  bf16MultiplyBlock(s.rounded.data(), bf16RowLength(layer.in), layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
+}
+
+// bf16 (or int8) products: multiplyRows below.
+void multiplyBf16(const Linear& layer, const float* left, int64_t rows, int64_t ld, RowScratch& s, float* out) {
+  for (int64_t r = 0; r < kBf16Block; r++) putLeftRow(layer, left + r * ld, r < rows ? layer.in : 0, r, s);
+  multiplyLeft(layer, rows, s, out);
+}
+
+// normThenMultiply below, each row normalised and rounded (or quantized) in turn.
 void normThenMultiplyBf16(const Norm& norm, const Linear& layer, const float* x, int64_t rows, RowScratch& s, float* out) {
-  const int64_t ldk = bf16RowLength(layer.in);
   for (int64_t r = 0; r < kBf16Block; r++) {
     if (r < rows) normalizeRow(norm, x + r * layer.in, layer.in, s.normed.data());
-    bf16RoundRow(s.normed.data(), r < rows ? layer.in : 0, 1.0f, s.rounded.data() + r * ldk, ldk);
+    putLeftRow(layer, s.normed.data(), r < rows ? layer.in : 0, r, s);
   }
-  bf16MultiplyBlock(s.rounded.data(), ldk, layer.packed, layer.out, layer.in, rows, layer.bias, out, layer.out);
+  multiplyLeft(layer, rows, s, out);
 }
 
 // Sixteen vectors to one whose lanes are their sums, in 15 adds (not 16 horizontal sums): each level
@@ -613,6 +656,7 @@ Napi::Value StBlock(const Napi::CallbackInfo& info) {
   if (buffersOverlap(keys.data, keys.length * 4, values.data, values.length * 4)) args.fail("keys share memory with values");
   if (b.rows() == 0) return info.Env().Undefined();
   if (b.bf16) requireBf16(args);
+  if (b.int8) requireInt8(args);
   runBlock(b, x.data, keys.data, values.data);
   return info.Env().Undefined();
 }

@@ -29,7 +29,7 @@ export function positiveNumber(value: string): number {
 // --precision of the commands that run the models: arithmetic of their products (engine/precision.ts).
 // Without `fallback` the option has no default, so the command can tell whether it was given.
 export function precisionOption(fallback?: 'auto' | 'fp32', note = ''): Option {
-  const help = `arithmetic of the models: bf16 (faster on CPUs with AMX tiles or AVX512-BF16), fp32, or auto (bf16 where the CPU has it)${note}`;
-  const option = new Option('--precision <p>', help).choices(['auto', 'bf16', 'fp32']);
+  const help = `arithmetic of the models: bf16 (faster on CPUs with AMX tiles or AVX512-BF16), int8 (bf16 with the linear layers of the blocks that play runs a frame at a time in int8: faster on CPUs with AVX512-VNNI, coarser), fp32, or auto (bf16 where the CPU has it)${note}`;
+  const option = new Option('--precision <p>', help).choices(['auto', 'bf16', 'int8', 'fp32']);
   return fallback ? option.default(fallback) : option;
 }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type Precision, bf16Products, bf16Supported, choosePrecision } from '../engine/index.ts';
+import { type Precision, bf16Products, bf16Supported, choosePrecision, int8Supported } from '../engine/index.ts';
 import { PlaySession, type Recording, SETTINGS_LIMITS, recordingSchema, replay } from '../play/session.ts';
 import { integer, number, precisionOption } from './options.ts';
 
@@ -70,7 +70,7 @@ async function play(flags: PlayFlags): Promise<void> {
     seed: flags.seed,
     limits: { ...DEFAULT_SESSION_LIMITS, maxSessions: flags.maxSessions, idleMs: flags.idleMinutes * 60_000 },
   });
-  const arithmetic = world.precision === 'bf16' ? `bf16 on ${bf16Products()}` : 'fp32';
+  const arithmetic = { fp32: 'fp32', bf16: `bf16 on ${bf16Products()}`, int8: `int8 products on AVX512-VNNI, bf16 on ${bf16Products()}` }[world.precision];
   console.log(`genie: playing "${world.name}" (${arithmetic}) at ${server.url}  (Ctrl-C to stop)`);
   if (flags.host !== '127.0.0.1' && flags.host !== 'localhost') console.warn(`genie: listening on ${flags.host}: other machines can reach this server`);
   await new Promise<void>((resolve) => {
@@ -113,8 +113,10 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const { writeClip } = await import('../data/clip-writer.ts');
   const recording = flags.replay ? readRecording(flags.replay) : null;
   // A replay is made in the recording's precision unless --precision says otherwise.
-  if (recording?.precision === 'bf16' && !flags.precision && !bf16Supported()) {
-    throw new Error(`--replay ${flags.replay}: recorded in bf16, which this CPU cannot compute (no AMX tiles or AVX512-BF16); pass --precision fp32 to replay it in fp32 (the frames will differ)`);
+  const recorded = recording?.precision ?? 'fp32';
+  if (!flags.precision && ((recorded === 'bf16' && !bf16Supported()) || (recorded === 'int8' && !int8Supported()))) {
+    const needs = recorded === 'bf16' ? 'AMX tiles or AVX512-BF16' : 'AVX512-VNNI with AVX512-BF16';
+    throw new Error(`--replay ${flags.replay}: recorded in ${recorded}, which this CPU cannot compute (no ${needs}); pass --precision fp32 to replay it in fp32 (the frames will differ)`);
   }
   const world = await openWorld(flags.world, flags.precision ?? recording?.precision ?? 'auto');
   let frames;

@@ -1,7 +1,7 @@
 // The engine's public API: models, training and tools import from here only.
 export { Tensor, assertFinite, full, ones, parameter, tensor, zeros } from './tensor.ts';
 export { isRecording, noGrad, withScratchMemory } from './autodiff.ts';
-export { type Precision, bf16Products, bf16Supported, choosePrecision, inference, withPrecision } from './precision.ts';
+export { PRECISIONS, type Precision, bf16Products, bf16Supported, choosePrecision, inference, int8Supported, withPrecision } from './precision.ts';
 export {
   abs, add, attention, backward, concat, crossEntropy, div, dropout, embedding, exp, expand, gelu, layerNorm, linear, log,
   logSoftmax, matmul, max, maximum, mean, minimum, mse, mul, nearestCode, neg, permute, pick, pow, relu, reshape, rmsNorm,

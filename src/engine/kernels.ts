@@ -136,13 +136,21 @@ export interface Kernels {
   bf16Pack?(w: Float32Array, rows: number, cols: number, packed: Uint16Array): void;
   // c (m, n) = a (m, k) @ W^T + bias for the packed weight W (n, k); bias (n) may be null.
   bf16Linear?(m: number, n: number, k: number, a: Float32Array, packed: Uint16Array, bias: Float32Array | null, c: Float32Array): void;
+  // int8 products (AVX512-VNNI, on a backend with bf16 kernels; where int8Available() says so) for the fused
+  // block's linear layers under --precision int8: weights per output column and activations per row
+  // quantized symmetrically to 8 bits, sums exact in int32. The packed weight (opaque bytes, with its column
+  // scales) is made by int8Pack; int8Linear multiplies as the fused block does.
+  int8Available?(): boolean;
+  int8PackedLength?(rows: number, cols: number): number;
+  int8Pack?(w: Float32Array, rows: number, cols: number, packed: Uint8Array): void;
+  int8Linear?(m: number, n: number, k: number, a: Float32Array, packed: Uint8Array, bias: Float32Array | null, c: Float32Array): void;
   // attention's forward without lse (nothing runs backward).
   attentionBf16?(p: AttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array): void;
 
   // One spatiotemporal transformer block over one new frame per clip, for inference (ops-fused.ts; native
   // backend only): x (B, N, D) is updated in place; the frame's keys and values go into the cache
   // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
-  // where bf16Available()) `packed`. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
+  // where bf16Available()) `packed`, with p.int8 too (where int8Available()) `int8` from int8Pack. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
   // the outputs computed and the keys and values cached to those rows; the other rows of x are left as
   // they were. In bf16, `packed` (for caches of at most 16 frames) is the cache's bf16 copy that temporal
   // attention reads, for heads of 16, 32, 48 or 64 floats (others read the fp32 cache); the kernel converts
@@ -161,7 +169,8 @@ export interface Kernels {
   fill(x: Float32Array, value: number): void;
 }
 
-// Sizes of stBlock: I = heads x headDim, hidden = the feed-forward layer's width; bf16: the arithmetic.
+// Sizes of stBlock: I = heads x headDim, hidden = the feed-forward layer's width; bf16: the arithmetic, and
+// int8 (with bf16 only): the linear layers' products in int8.
 export interface STBlockParams {
   batch: number;
   tokens: number;
@@ -172,6 +181,7 @@ export interface STBlockParams {
   capacity: number;
   held: number;
   bf16: boolean;
+  int8: boolean;
 }
 
 // A KV cache's keys and values in bf16 for the fused bf16 block's temporal attention, per clip, token and
@@ -189,8 +199,12 @@ export interface NormWeights {
   eps: number;
 }
 
-// A linear layer's weight, (out, in) as it is (fp32) or packed by bf16Pack (bf16), and its bias.
-export type LinearWeights = { weight: Float32Array; bias: Float32Array | null } | { packed: Uint16Array; bias: Float32Array | null };
+// A linear layer's weight, (out, in) as it is (fp32), packed by bf16Pack (bf16) or by int8Pack (int8), and
+// its bias.
+export type LinearWeights =
+  | { weight: Float32Array; bias: Float32Array | null }
+  | { packed: Uint16Array; bias: Float32Array | null }
+  | { int8: Uint8Array; bias: Float32Array | null };
 
 // The layers of an ST block (src/models/st-transformer.ts), each attention as [norm, qkv, QK-norms, proj].
 export interface STBlockWeights {

@@ -477,17 +477,24 @@ test('sampleRows draws exactly what Rng.categorical draws from the softmax kerne
   assert.throws(() => native.sampleRows(broken, cols, Int32Array.of(2, 3), 1, Float64Array.of(0.1, 0.2), new Int32Array(2), new Float32Array(2)), /sampleRows: row 3 of logits gives probabilities that are not finite/);
 });
 
-// The fused ST block (st-block.cc) in both arithmetics: fp32 reads each linear layer's weight, bf16 its
-// packed copy; its numbers are checked against the op-by-op path in src/models/st-transformer.test.ts.
-for (const bf16 of [false, true]) {
-  const available = !bf16 || (native.bf16Available?.() ?? false);
-  test(`stBlock (${bf16 ? 'bf16' : 'fp32'}) rejects sizes and weights that do not fit, naming the argument`, available ? {} : { skip: 'no bf16 products here' }, () => {
+// The fused ST block (st-block.cc) in its arithmetics: fp32 reads each linear layer's weight, bf16 its
+// packed copy, int8 (bf16 with int8 products) its int8 copy; its numbers are checked against the op-by-op
+// path in src/models/st-transformer.test.ts.
+for (const arithmetic of ['fp32', 'bf16', 'int8'] as const) {
+  const bf16 = arithmetic !== 'fp32', int8 = arithmetic === 'int8';
+  const available = { fp32: true, bf16: native.bf16Available?.() ?? false, int8: native.int8Available?.() ?? false }[arithmetic];
+  test(`stBlock (${arithmetic}) rejects sizes and weights that do not fit, naming the argument`, available ? {} : { skip: `no ${arithmetic} products here` }, () => {
     const [batch, tokens, width, heads, headDim, hidden, capacity] = [1, 32, 32, 1, 32, 64, 2];
     const norm = () => ({ weight: new Float32Array(width), bias: null, eps: 1e-5 });
     const headNorm = () => ({ weight: null, bias: new Float32Array(headDim), eps: 1e-5 });
-    const weight = bf16 ? 'packed' : 'weight';
+    const weight = { fp32: 'weight', bf16: 'packed', int8: 'int8' }[arithmetic];
     const linear = (out: number, inp: number) => {
       if (!bf16) return { weight: uniform(out * inp), bias: new Float32Array(out) };
+      if (int8) {
+        const packed = new Uint8Array(native.int8PackedLength!(out, inp));
+        native.int8Pack!(uniform(out * inp), out, inp, packed);
+        return { int8: packed, bias: new Float32Array(out) };
+      }
       const packed = new Uint16Array(native.bf16PackedLength!(out, inp));
       native.bf16Pack!(uniform(out * inp), out, inp, packed);
       return { packed, bias: new Float32Array(out) };
@@ -496,7 +503,7 @@ for (const bf16 of [false, true]) {
       [`${name}Norm`]: norm(), [`${name}Qkv`]: linear(3 * width, width), [`${name}QNorm`]: headNorm(), [`${name}KNorm`]: headNorm(), [`${name}Proj`]: linear(width, width),
     });
     const weights = { ...side('spatial'), ...side('temporal'), ffnNorm: norm(), fc1: linear(hidden, width), fc2: linear(width, hidden) };
-    const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1, bf16 };
+    const p = { batch, tokens, width, heads, headDim, hidden, capacity, held: 1, bf16, int8 };
     const cache = () => new Float32Array(batch * capacity * tokens * width);
     const x = uniform(tokens * width);
     const packedSize = batch * 16 * tokens * width; // 16 frames a token, whatever the cache's capacity
@@ -532,10 +539,13 @@ for (const bf16 of [false, true]) {
     assert.throws(() => run(p, { ...weights, spatialQNorm: { ...headNorm(), bias: new Float32Array(3) } }), /stBlock: w\.spatialQNorm\.bias has 3 elements, expected 32/);
     const shared = cache();
     assert.throws(() => native.stBlock!(p, shared.subarray(0, tokens * width), shared, cache(), weights as never, null, packed()), /stBlock: x shares memory with keys/);
-    const wrongType = bf16 ? { packed: new Float32Array(4), bias: null } : { weight: new Uint16Array(4), bias: null };
-    const typeName = bf16 ? 'Uint16Array, got a Float32Array' : 'Float32Array, got a Uint16Array';
-    assert.throws(() => run(p, { ...weights, temporalQkv: wrongType }), new RegExp(`stBlock: w\\.temporalQkv\\.${weight} must be a ${typeName}`));
-    // The other arithmetic's weights are missing, not silently read.
-    assert.throws(() => run({ ...p, bf16: !bf16 }, weights), new RegExp(`stBlock: w\\.spatialQkv\\.${bf16 ? 'weight' : 'packed'}`));
+    const wrongType = { fp32: { weight: new Uint16Array(4) }, bf16: { packed: new Float32Array(4) }, int8: { int8: new Uint16Array(4) } }[arithmetic];
+    const typeName = { fp32: 'Float32Array, got a Uint16Array', bf16: 'Uint16Array, got a Float32Array', int8: 'Uint8Array, got a Uint16Array' }[arithmetic];
+    assert.throws(() => run(p, { ...weights, temporalQkv: { ...wrongType, bias: null } }), new RegExp(`stBlock: w\\.temporalQkv\\.${weight} must be a ${typeName}`));
+    // The other arithmetic's weights are missing, not silently read; int8 runs inside bf16 only.
+    const other = { fp32: { bf16: true }, bf16: { bf16: false }, int8: { int8: false } }[arithmetic];
+    assert.throws(() => run({ ...p, ...other }, weights), new RegExp(`stBlock: w\\.spatialQkv\\.${{ fp32: 'packed', bf16: 'weight', int8: 'packed' }[arithmetic]}`));
+    assert.throws(() => run({ ...p, bf16: false, int8: true }, weights), /stBlock: p\.int8 needs p\.bf16: int8 products run inside the bf16 arithmetic/);
+    assert.throws(() => run({ ...p, int8: undefined }, weights), /stBlock: p\.int8 must be a boolean/);
   });
 }

@@ -4,12 +4,13 @@
 // with JS and allocations between them: in bf16 the shipped world's 6 blocks took 7.7 ms a MaskGIT step,
 // fused 3.1 ms, with a block's activations kept in cache between layers. Inside withPrecision('bf16') its
 // products round their inputs as op by op does there; elsewhere it is fp32 on the op-by-op kernels' own row
-// code. Inference only (no graph); the op-by-op path stays the reference.
+// code. Inside withPrecision('int8') its linear layers multiply in int8 (precision.ts). Inference only (no
+// graph); the op-by-op path stays the reference.
 import { isRecording } from './autodiff.ts';
 import { backend } from './backend.ts';
 import type { LinearWeights, NormWeights, PackedKeyValues } from './kernels.ts';
 import type { LayerNorm, Linear } from './nn.ts';
-import { BF16_MIN_QUERIES, bf16Backend, packedWeight } from './precision.ts';
+import { BF16_MIN_QUERIES, bf16Backend, int8Backend, packedInt8Weight, packedWeight } from './precision.ts';
 import type { Tensor } from './tensor.ts';
 
 export interface FusedAttention {
@@ -56,19 +57,21 @@ export interface FusedCache {
 export function fusedSTBlockStep(block: FusedSTBlock, x: Tensor, cache: FusedCache, rows: Int32Array | null = null): void {
   const kernels = backend();
   if (!kernels.stBlock || !canFuseSTBlock(x.shape[2])) throw new Error('fusedSTBlockStep: needs a backend with the fused kernel, no graph, and in bf16 >= 32 tokens');
-  const bf16 = bf16Backend(); // inside withPrecision('bf16'), on a backend with bf16 kernels
+  const bf16 = bf16Backend(); // inside withPrecision('bf16') or ('int8'), on a backend with bf16 kernels
+  const int8 = int8Backend(); // inside withPrecision('int8'), on a backend with int8 kernels too
   const [batch, frames, tokens, width] = x.shape;
   if (frames !== 1) throw new Error(`fusedSTBlockStep: x (${x.shape.join(', ')}) must hold one frame per clip`);
   const norm = (layer: LayerNorm): NormWeights => ({ weight: layer.weight?.data ?? null, bias: layer.bias?.data ?? null, eps: layer.eps });
   const linear = (layer: Linear): LinearWeights => {
     const bias = layer.bias?.data ?? null;
+    if (int8) return { int8: packedInt8Weight(int8, layer.weight), bias };
     return bf16 ? { packed: packedWeight(bf16, layer.weight), bias } : { weight: layer.weight.data, bias };
   };
   const { spatial, temporal } = block;
   const { keys, values, held } = cache;
   const packed = bf16 ? cache.packed() : null;
   kernels.stBlock(
-    { batch, tokens, width, heads: block.heads, headDim: block.headDim, hidden: block.fc1.weight.shape[0], capacity: keys.shape[1], held, bf16: bf16 !== null },
+    { batch, tokens, width, heads: block.heads, headDim: block.headDim, hidden: block.fc1.weight.shape[0], capacity: keys.shape[1], held, bf16: bf16 !== null, int8: int8 !== null },
     x.data,
     keys.data,
     values.data,

@@ -1,8 +1,9 @@
-// bf16 inference (precision.ts and native/bf16.cc): the native kernels (AMX or AVX512-BF16) against the reference backend run on
+// bf16 and int8 inference (precision.ts, native/bf16.cc, native/int8.cc): the native kernels (AMX or AVX512-BF16) against the reference backend run on
 // inputs rounded to bf16 the same way, so only the order of fp32 sums (and, in attention, the rounding of
 // the probabilities) may differ; and the scope's rules: fp32 whenever a graph is recorded, packed weights
 // remade after the weights change. The kernel tests need a CPU with either and skip elsewhere;
-// they test whichever this machine runs (bf16Products()), and on AMX machines run again on AVX512-BF16.
+// they test whichever this machine runs (bf16Products()), and on AMX machines run again on AVX512-BF16. The
+// int8 kernel (AVX512-VNNI) is checked against the exact integer arithmetic of its quantized operands.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import { useBackend } from './backend.ts';
 import type { AttentionParams } from './kernels.ts';
 import { loadNative } from './native.ts';
 import { AdamW } from './optim.ts';
-import { bf16Backend, bf16Products, bf16Supported, choosePrecision, inference, withPrecision } from './precision.ts';
+import { bf16Backend, bf16Products, bf16Supported, choosePrecision, inference, int8Backend, int8Supported, withPrecision } from './precision.ts';
 import { Rng } from './random.ts';
 import { reference } from './reference.ts';
 import { Tensor, parameter } from './tensor.ts';
@@ -21,6 +22,8 @@ import { Tensor, parameter } from './tensor.ts';
 const native = loadNative();
 const hasBf16 = native.bf16Available?.() ?? false;
 const needsBf16 = hasBf16 ? {} : { skip: 'this CPU (or build) has no bf16 products (AMX or AVX512-BF16)' };
+const hasInt8 = native.int8Available?.() ?? false;
+const needsInt8 = hasInt8 ? {} : { skip: 'this CPU (or build) has no int8 products (AVX512-VNNI with AVX512-BF16)' };
 const rng = new Rng(7);
 
 function uniform(n: number, low = -1, high = 1): Float32Array {
@@ -100,6 +103,88 @@ test('bf16 kernels reject bad sizes with errors naming the kernel and argument',
   assert.throws(() => native.bf16Linear!(2, 2, 3, uniform(6), new Float32Array(4) as unknown as Uint16Array, null, new Float32Array(4)), /bf16Linear: packed must be a Uint16Array/);
 });
 
+// int8Linear's arithmetic in JS: each weight column and each row of a quantized to codes in -127..127 at a
+// scale of max|.| / 127 (ties to even), the code products summed exactly, then scaled (one fused
+// multiply-add with the bias, here in double then rounded: within an ulp).
+function int8Product(m: number, n: number, k: number, a: Float32Array, w: Float32Array, bias: Float32Array | null): Float32Array {
+  const toEven = (v: number) => {
+    const low = Math.floor(v);
+    return v - low > 0.5 || (v - low === 0.5 && low % 2 !== 0) ? low + 1 : low;
+  };
+  const quantize = (values: Float32Array, divide: boolean) => {
+    const peak = values.reduce((top, v) => Math.max(top, Math.abs(v)), 0);
+    const scale = peak > 0 ? Math.fround(peak / 127) : 1;
+    const inverse = peak > 0 ? Math.fround(127 / peak) : 1; // rows multiply by it, weights divide by the scale
+    const codes = values.map((v) => Math.min(127, Math.max(-127, toEven(Math.fround(divide ? v / scale : v * inverse)))));
+    return { scale, codes };
+  };
+  const columns = Array.from({ length: n }, (_, j) => quantize(w.subarray(j * k, (j + 1) * k), true));
+  const out = new Float32Array(m * n);
+  for (let r = 0; r < m; r++) {
+    const row = quantize(a.subarray(r * k, (r + 1) * k), false);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += row.codes[i] * columns[j].codes[i];
+      out[r * n + j] = sum * Math.fround(row.scale * columns[j].scale) + (bias ? bias[j] : 0);
+    }
+  }
+  return out;
+}
+
+function int8Packed(w: Float32Array, rows: number, cols: number): Uint8Array {
+  const out = new Uint8Array(native.int8PackedLength!(rows, cols));
+  native.int8Pack!(w, rows, cols, out);
+  return out;
+}
+
+test('int8Linear equals the exact arithmetic of its int8 codes: odd sizes, column tails, bias, a zero row, threads', needsInt8, () => {
+  for (const [m, k, n] of [[1, 8, 3], [37, 100, 70], [33, 32, 16], [64, 129, 48], [600, 128, 512]]) {
+    const a = uniform(m * k, -3, 3), w = uniform(n * k), bias = uniform(n);
+    a.fill(0, k, 2 * k); // a row of zeros (scale 1, codes 0): its outputs are the bias
+    for (const withBias of [false, true]) {
+      const ours = new Float32Array(m * n).fill(Number.NaN); // every element must be written
+      native.int8Linear!(m, n, k, a, int8Packed(w, n, k), withBias ? bias : null, ours);
+      const expected = int8Product(m, n, k, a, w, withBias ? bias : null);
+      const gap = ours.reduce((worst, v, i) => Math.max(worst, Math.abs(v - expected[i]) / (Math.abs(expected[i]) + 1)), 0);
+      assert.ok(gap < 1e-6, `${m}x${k}->${n} bias ${withBias}: off the int8 arithmetic by ${gap}`);
+      // And near the fp32 product: 8-bit codes of both operands.
+      const exact = new Float32Array(m * n);
+      if (withBias) for (let r = 0; r < m; r++) exact.set(bias, r * n);
+      reference.gemm({ batch: 1, m, n, k, transA: false, transB: true, alpha: 1, beta: withBias ? 1 : 0, lda: k, ldb: k, ldc: n,
+        strideA: 0, strideB: 0, strideC: 0, offsetA: 0, offsetB: 0, offsetC: 0 }, a, w, exact);
+      const scale = exact.reduce((top, v) => Math.max(top, Math.abs(v)), 0);
+      assert.ok(maxAbsDiff(ours, exact) < 0.02 * scale, `${m}x${k}->${n}: ${maxAbsDiff(ours, exact)} from fp32 (values up to ${scale})`);
+      if (m > 1) for (let j = 0; j < n; j++) assert.equal(ours[n + j], withBias ? bias[j] : 0);
+    }
+  }
+});
+
+test('int8: a NaN or infinity in a row of a makes that row NaN, in a weight column that column; bad sizes name the argument', needsInt8, () => {
+  const [m, k, n] = [3, 40, 5];
+  const a = uniform(m * k), w = uniform(n * k), c = new Float32Array(m * n);
+  a[k + 7] = Number.NaN;
+  w[2 * k + 3] = Number.POSITIVE_INFINITY;
+  native.int8Linear!(m, n, k, a, int8Packed(w, n, k), null, c);
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < n; j++) assert.equal(Number.isNaN(c[r * n + j]), r === 1 || j === 2, `row ${r} column ${j}: ${c[r * n + j]}`);
+  }
+  assert.throws(() => native.int8Pack!(uniform(6), 2, 4, new Uint8Array(native.int8PackedLength!(2, 4))), /int8Pack: w has 6 elements, expected 8/);
+  assert.throws(() => native.int8Pack!(uniform(6), 2, 3, new Uint8Array(5)), /int8Pack: packed has 5 elements/);
+  const good = int8Packed(uniform(6), 2, 3);
+  assert.throws(() => native.int8Linear!(2, 2, 3, uniform(6), new Uint8Array(3), null, new Float32Array(4)), /int8Linear: packed has 3 elements/);
+  assert.throws(() => native.int8Linear!(2, 2, 3, uniform(6), good, uniform(3), new Float32Array(4)), /int8Linear: bias has 3 elements, expected 2/);
+  assert.throws(() => native.int8Linear!(2, 2, 3, uniform(6), good, null, new Float32Array(3)), /int8Linear: c has 3 elements, expected 4/);
+  assert.throws(() => native.int8Linear!(2, 2, 3, uniform(6), new Uint16Array(good.length) as unknown as Uint8Array, null, new Float32Array(4)), /int8Linear: packed must be a Uint8Array/);
+});
+
+test('withPrecision int8 is bf16 with int8 for the fused block; not while recording, not in bf16', needsInt8, () => {
+  const seen = inference('int8', () => ({ bf16: bf16Backend() !== null, int8: int8Backend() !== null }));
+  assert.deepEqual(seen, { bf16: true, int8: true });
+  assert.equal(inference('bf16', () => int8Backend()), null);
+  assert.equal(withPrecision('int8', () => int8Backend()), null, 'a graph is being recorded');
+  assert.equal(int8Backend(), null);
+});
+
 test('withPrecision bf16: linear and attention use bf16 without a graph, fp32 while recording', needsBf16, () => {
   const x = new Tensor([2, 1, 64, 32], uniform(2 * 64 * 32));
   const weight = parameter(new Tensor([48, 32], uniform(48 * 32)));
@@ -132,9 +217,12 @@ test('a packed weight is remade after an optimizer step changes the weight', nee
   assert.ok(maxAbsDiff(after, fp32After) < 0.05, 'bf16 follows the updated weight');
 });
 
-test('choosePrecision: auto follows the machine; bf16 where unsupported is an error', () => {
+test('choosePrecision: auto follows the machine (never int8); bf16 or int8 where unsupported is an error', () => {
   assert.equal(choosePrecision('fp32'), 'fp32');
   assert.equal(choosePrecision('auto'), hasBf16 ? 'bf16' : 'fp32');
+  assert.equal(int8Supported(), hasInt8);
+  if (hasInt8) assert.equal(choosePrecision('int8'), 'int8');
+  else assert.throws(() => choosePrecision('int8'), /--precision int8: this CPU has no int8 products/);
   // bf16Products names the kernels exactly where there are some; AVX512-BF16 always underlies AMX here.
   const products = bf16Products();
   assert.equal(products !== null, hasBf16);
@@ -145,6 +233,8 @@ test('choosePrecision: auto follows the machine; bf16 where unsupported is an er
     assert.equal(bf16Products(), null);
     assert.equal(choosePrecision('auto'), 'fp32');
     assert.throws(() => choosePrecision('bf16'), /--precision bf16: this CPU has no bf16 products/);
+    assert.equal(int8Supported(), false);
+    assert.throws(() => choosePrecision('int8'), /--precision int8: this CPU has no int8 products \(AVX512-VNNI with AVX512-BF16\)/);
     // Without bf16 kernels the scope changes nothing.
     const x = new Tensor([3, 4], uniform(12)), w = new Tensor([2, 4], uniform(8));
     assert.deepEqual(noGrad(() => withPrecision('bf16', () => linear(x, w))).data, noGrad(() => linear(x, w)).data);

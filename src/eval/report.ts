@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { PRECISIONS } from '../engine/index.ts';
 
 export const REPORT_FORMAT = 'genie-eval-report';
 export const REPORT_VERSION = 1;
@@ -46,7 +47,7 @@ export const evalReportSchema = z.object({
     deltaT: count,
     starts: z.array(count),
     threads: count,
-    precision: z.enum(['fp32', 'bf16']).default('fp32'), // reports before bf16 inference were all fp32
+    precision: z.enum(PRECISIONS).default('fp32'), // reports before bf16 inference were all fp32
   }),
   tokenizer: scoreSummary.extend({ windowFrames: count }),
   lam: z.object({

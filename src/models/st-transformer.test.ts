@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, backend, bf16Supported, concat, noGrad, profileKernels, slice, tensor, useBackend, withPrecision } from '../engine/index.ts';
+import { Rng, backend, bf16Supported, concat, int8Supported, noGrad, profileKernels, slice, tensor, useBackend, withPrecision } from '../engine/index.ts';
 import type { Tensor } from '../engine/index.ts';
 import { KVCache, STBlock, STTransformer } from './st-transformer.ts';
 import { maxDifferencePerSlice } from './testing.ts';
@@ -82,14 +82,16 @@ test('frames committed one at a time through the fused bf16 block, then a read-o
 
 // A MaskGIT step reads its masked tokens' outputs only (sample.ts): outputRows returns those rows, and on
 // the fused path the last block computes no others.
-for (const { precision, skip } of [{ precision: 'fp32', skip: false }, { precision: 'bf16', skip: !bf16Supported() }] as const) {
-  test(`outputRows gives those rows of the output (${precision}, fused and op by op)`, skip ? { skip: 'no bf16 products (AMX or AVX512-BF16)' } : {}, () => {
+const noProducts = { fp32: '', bf16: 'no bf16 products (AMX or AVX512-BF16)', int8: 'no int8 products (AVX512-VNNI with AVX512-BF16)' };
+for (const { precision, skip } of [{ precision: 'fp32', skip: false }, { precision: 'bf16', skip: !bf16Supported() }, { precision: 'int8', skip: !int8Supported() }] as const) {
+  test(`outputRows gives those rows of the output (${precision}, fused and op by op)`, skip ? { skip: noProducts[precision] } : {}, () => {
     const stack = new STTransformer({ blocks: 2, width: 64, heads: 2, mlpRatio: 4 }, new Rng(5));
     const [batch, tokens, held, width] = [2, 40, 2, 64];
     const x = randomInput([batch, held + 1, tokens, width], 6);
     const rows = Int32Array.of(0, 3, 39, 41, 42, 79); // both clips, the first and last tokens of each
     const rowsOf = (all: Tensor, at: Int32Array) => Float32Array.from(Array.from(at).flatMap((row) => Array.from(all.data.subarray(row * width, (row + 1) * width))));
-    // fp32 sgemm over fewer rows may round a sum differently (an ulp here and there); bf16 is seen bit for bit.
+    // fp32 sgemm over fewer rows may round a sum differently (an ulp here and there); bf16 and int8 (each row
+    // quantized on its own) are seen bit for bit.
     const assertClose = (actual: Tensor, expected: Float32Array, what: string) => {
       const worst = expected.reduce((m, v, i) => Math.max(m, Math.abs(v - actual.data[i])), 0);
       assert.ok(actual.size === expected.length && worst < 1e-6, `${what}: differ by ${worst}`);
@@ -117,17 +119,20 @@ test('a block whose width does not split into heads asks for headDim', () => {
 
 // The fused block (engine/ops-fused.ts, native/st-block.cc) against the same blocks op by op, in the same
 // arithmetic. fp32: the same row code, so only the order of a few float sums differs. bf16: products round
-// the same inputs, so only the order of fp32 sums differs, and occasionally a bf16 rounding.
+// the same inputs, so only the order of fp32 sums differs, and occasionally a bf16 rounding. int8: op by op
+// stays bf16, so the gap is the int8 codes' rounding (8 bits against bf16's 8-bit mantissa per value).
 const fusedCases = [
   { precision: 'fp32', outputs: 1e-6, cache: 1e-5, skip: false }, // seen 7e-8; GELU x 1.0001 gives 1.3e-6
   { precision: 'bf16', outputs: 1e-3, cache: 0.01, skip: !bf16Supported() }, // seen 3e-5 (fused: the held frames' keys and values in bf16)
+  { precision: 'int8', outputs: 5e-4, cache: 0.06, skip: !int8Supported() }, // seen 2.1e-4, 1.2e-3 without the offset of int8.cc; cache 0.039
 ] as const;
-for (const { precision, outputs, cache: cacheTolerance, skip } of fusedCases) test(`one frame at inference in ${precision} runs each block fused and matches the op-by-op path, cache writes included`, skip ? { skip: 'no bf16 products (AMX or AVX512-BF16)' } : {}, () => {
+for (const { precision, outputs, cache: cacheTolerance, skip } of fusedCases) test(`one frame at inference in ${precision} runs each block fused and matches the op-by-op path, cache writes included`, skip ? { skip: noProducts[precision] } : {}, () => {
   // The shipped world's head width (32: the vectorised temporal attention), with a full cache of 16 frames;
   // widths off the tile grid (head 24, width 72, FFN 100), two clips.
   const configs = [
     { batch: 1, tokens: 64, held: 3, capacity: 5, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
     { batch: 1, tokens: 32, held: 15, capacity: 16, config: { blocks: 2, width: 64, heads: 2, mlpRatio: 4 } },
+    { batch: 2, tokens: 32, held: 6, capacity: 8, config: { blocks: 2, width: 80, heads: 5, mlpRatio: 2 } }, // five heads of 16
     { batch: 2, tokens: 40, held: 3, capacity: 5, config: { blocks: 2, width: 72, heads: 3, mlpRatio: 100 / 72 } },
     { batch: 3, tokens: 100, held: 2, capacity: 3, config: { blocks: 2, width: 32, heads: 1, mlpRatio: 2 } }, // fp32: tasks of 128 rows and a short one
   ];

@@ -3,6 +3,7 @@
 // recording that `genie generate --replay` reproduces frame for frame.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { PRECISIONS } from '../engine/index.ts';
 import type { Frame, PlayableWorld, Rollout, SampleOptions } from './world.ts';
 
 export interface Settings {
@@ -27,7 +28,7 @@ export const recordingSchema = z.object({
   height: z.number().int().positive(),
   prompt: z.string().describe("base64 of the prompt's raw RGB bytes (H, W, 3)"),
   // The precision frames were made in (engine/precision.ts); replaying in another gives other frames.
-  precision: z.enum(['fp32', 'bf16']).optional(),
+  precision: z.enum(PRECISIONS).optional(),
   steps: z.array(
     z.object({
       action: z.number().int().nonnegative(),
