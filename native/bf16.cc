@@ -334,12 +334,12 @@ Napi::Value Bf16Linear(const Napi::CallbackInfo& info) {
   Args args(info, "bf16Linear");
   const LinearArgs call = readLinearArgs(args);
   const int64_t m = call.m, n = call.n, k = call.k;
-  const FloatSpan a = call.a, bias = call.bias, c = call.c;
   Uint16Span packed = args.uint16s(4, "packed");
   args.requireLength("packed", packed.length, checkedPackedLength(args, n, k));
   if (m == 0 || n == 0) return info.Env().Undefined();
   requireBf16(args);
 #ifdef GENIE_BF16
+  const FloatSpan a = call.a, bias = call.bias, c = call.c;
   const int64_t ldk = bf16RowLength(k);
   // Tasks: blocks of 32 rows x column ranges; columns split only when there are fewer row blocks than
   // threads (each task rounds its own rows, so a split repeats that work).

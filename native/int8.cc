@@ -190,12 +190,12 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
   Args args(info, "int8Linear");
   const LinearArgs call = readLinearArgs(args);
   const int64_t m = call.m, n = call.n, k = call.k;
-  const FloatSpan a = call.a, bias = call.bias, c = call.c;
   Uint8Span packed = args.uint8s(4, "packed");
   args.requireLength("packed", packed.length, checkedInt8Length(args, n, k));
   if (m == 0 || n == 0) return info.Env().Undefined();
   requireInt8(args);
 #ifdef GENIE_INT8
+  const FloatSpan a = call.a, bias = call.bias, c = call.c;
   // Tasks: blocks of 32 rows, each quantizing its own rows into its worker's scratch.
   const int64_t ldk = int8RowLength(k), rowBlocks = (m + kBlock - 1) / kBlock;
   const int workers = threadCount();

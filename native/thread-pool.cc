@@ -44,11 +44,20 @@ struct Job {
   std::atomic<int> joined{0};  // workers inside runChunks; changed under Pool::mutex_, read by the caller's spin
 };
 
-// Spins (with the pause hint) while `waiting()` holds, for at most `micros` microseconds.
+// The CPU's spin-wait hint: PAUSE on x86, YIELD on ARM.
+inline void spinHint() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins (with the spin-wait hint) while `waiting()` holds, for at most `micros` microseconds.
 template <class Waiting>
 void pollWhile(int micros, Waiting waiting) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
-  while (waiting() && std::chrono::steady_clock::now() < until) __builtin_ia32_pause();
+  while (waiting() && std::chrono::steady_clock::now() < until) spinHint();
 }
 
 void runChunks(Job& job) {

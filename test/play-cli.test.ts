@@ -49,7 +49,7 @@ test('genie generate --replay reproduces a recording; bad input gets one clear l
     [['--actions', '0'], /give --prompt IMAGE and --actions/],
     [['--prompt', promptPath, '--actions', '0', '--steps', '0'], /--steps <n>' argument '0' is invalid. expected an integer from 1 to 64/],
     [['--prompt', promptPath, '--actions', '0', '--out', join(work, 'x.avi')], /unknown extension '.avi'/],
-    [['--prompt', promptPath, '--actions', '0', '--precision', 'half'], /--precision <p>' argument 'half' is invalid. Allowed choices are auto, bf16, fp32/],
+    [['--prompt', promptPath, '--actions', '0', '--precision', 'half'], /--precision <p>' argument 'half' is invalid. Allowed choices are auto, bf16, int8, fp32/],
   ];
   for (const [args, message] of cases) {
     const result = genie('generate', '--world', worldDir, '--out', join(work, 'x.gif'), ...args);

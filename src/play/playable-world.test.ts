@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { makeTinyWorld, testFrame } from '../world/testing.ts';
-import { bf16Supported, loadNative, profileKernels, useBackend } from '../engine/index.ts';
+import { bf16Supported, int8Supported, loadNative, profileKernels, useBackend } from '../engine/index.ts';
 import { type LoadedWorld, loadWorld } from '../world/world-folder.ts';
 import { playableWorld } from './playable-world.ts';
 import { PlaySession, replay } from './session.ts';
@@ -53,19 +53,24 @@ test('a session on the real world replays from its recording, past the context w
   replayed.forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
 });
 
-test('in bf16 the world plays deterministically, replays exactly and records its precision', { skip: bf16Supported() ? false : 'no bf16 products (AMX or AVX512-BF16) here' }, async () => {
-  const bf16World = playableWorld(loaded, 'bf16');
-  const profile = profileKernels(loadNative());
-  const previous = useBackend(profile.kernels);
-  try {
-    const session = new PlaySession(bf16World, 5, 100);
-    const frames = [session.start(testFrame(bf16World.width, bf16World.height, 1))];
-    for (let i = 0; i < 6; i++) frames.push(session.act(i % bf16World.numActions));
-    const recording = session.recording();
-    assert.equal(recording.precision, 'bf16');
-    assert.ok(profile.table().some((row) => row.kernel === 'bf16Linear' && row.calls > 0), 'the models ran on the bf16 kernels');
-    replay(bf16World, recording).forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
-  } finally {
-    useBackend(previous);
-  }
-});
+// int8 differs from bf16 only in the fused block, which frames of >= 32 tokens take (the tiny world has 16:
+// st-transformer.test.ts tests the fused int8 block); here it is recorded and replayed like bf16.
+for (const precision of ['bf16', 'int8'] as const) {
+  const supported = precision === 'bf16' ? bf16Supported() : int8Supported();
+  test(`in ${precision} the world plays deterministically, replays exactly and records its precision`, { skip: supported ? false : `no ${precision} products here` }, async () => {
+    const reducedWorld = playableWorld(loaded, precision);
+    const profile = profileKernels(loadNative());
+    const previous = useBackend(profile.kernels);
+    try {
+      const session = new PlaySession(reducedWorld, 5, 100);
+      const frames = [session.start(testFrame(reducedWorld.width, reducedWorld.height, 1))];
+      for (let i = 0; i < 6; i++) frames.push(session.act(i % reducedWorld.numActions));
+      const recording = session.recording();
+      assert.equal(recording.precision, precision);
+      assert.ok(profile.table().some((row) => row.kernel === 'bf16Linear' && row.calls > 0), 'the models ran on the bf16 kernels');
+      replay(reducedWorld, recording).forEach((frame, i) => assert.deepEqual(frame.rgb, frames[i].rgb, `frame ${i}`));
+    } finally {
+      useBackend(previous);
+    }
+  });
+}
