@@ -206,7 +206,7 @@ Napi::Value Int8Linear(const Napi::CallbackInfo& info) {
     const int64_t row = item * kBlock, rows = std::min(kBlock, m - row);
     int8_t* quantized = scratch.data() + static_cast<size_t>(worker) * kBlock * ldk;
     Int8Row* quantizedRows = rowScratch.data() + static_cast<size_t>(worker) * kBlock;
-    for (int64_t r = 0; r < kBlock; r++) quantizedRows[r] = int8QuantizeRow(a.data + (row + r) * k, r < rows ? k : 0, quantized + r * ldk, ldk);
+    for (int64_t r = 0; r < kBlock; r++) quantizedRows[r] = int8QuantizeRow(r < rows ? a.data + (row + r) * k : a.data, r < rows ? k : 0, quantized + r * ldk, ldk);
     int8MultiplyBlock(quantized, ldk, quantizedRows, packed.data, n, k, rows, bias.data ? paddedBias.data() : nullptr, c.data + row * n, n);
   });
 #endif

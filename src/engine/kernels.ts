@@ -150,11 +150,11 @@ export interface Kernels {
   // One spatiotemporal transformer block over one new frame per clip, for inference (ops-fused.ts; native
   // backend only): x (B, N, D) is updated in place; the frame's keys and values go into the cache
   // (B, capacity, N, I) after the `held` frames. In fp32 the linear layers give `weight`, in bf16 (p.bf16,
-  // where bf16Available()) `packed`, with p.int8 too (where int8Available()) `int8` from int8Pack. `rows` (ascending rows of x seen as (B*N, D)), where not null, limits
-  // the outputs computed and the keys and values cached to those rows; the other rows of x are left as
-  // they were. In bf16, `packed` (for caches of at most 16 frames) is the cache's bf16 copy that temporal
-  // attention reads, for heads of 16, 32, 48 or 64 floats (others read the fp32 cache); the kernel converts
-  // its frames up to `held`.
+  // where bf16Available()) `packed`, with p.int8 too (where int8Available()) `int8` from int8Pack. `rows`
+  // (ascending rows of x seen as (B*N, D)), where not null, limits the outputs computed and the keys and
+  // values cached to those rows; the other rows of x are left as they were. In bf16, `packed` (for caches
+  // of at most 16 frames) is the cache's bf16 copy that temporal attention reads, for heads of 16, 32, 48 or
+  // 64 floats (others read the fp32 cache); the kernel converts its frames up to `held`.
   stBlock?(p: STBlockParams, x: Float32Array, keys: Float32Array, values: Float32Array, w: STBlockWeights, rows: Int32Array | null, packed: PackedKeyValues | null): void;
 
   // One fused AdamW step with decoupled weight decay, in place on param, m, v:

@@ -41,13 +41,13 @@ export function inference<T>(precision: Precision, fn: () => T): T {
 // Whether a backend has bf16 (int8) kernels, asked once per backend (ops ask it on every linear and attention).
 const bf16Availability = new WeakMap<Kernels, boolean>();
 const int8Availability = new WeakMap<Kernels, boolean>();
-function has(availability: WeakMap<Kernels, boolean>, kernels: Kernels, ask: (() => boolean) | undefined): boolean {
+function has(availability: WeakMap<Kernels, boolean>, kernels: Kernels, ask: () => boolean): boolean {
   let available = availability.get(kernels);
-  if (available === undefined) availability.set(kernels, (available = ask?.() ?? false));
+  if (available === undefined) availability.set(kernels, (available = ask()));
   return available;
 }
-const hasBf16 = (kernels: Kernels) => has(bf16Availability, kernels, kernels.bf16Available);
-const hasInt8 = (kernels: Kernels) => has(int8Availability, kernels, kernels.int8Available);
+const hasBf16 = (kernels: Kernels) => has(bf16Availability, kernels, () => kernels.bf16Available?.() ?? false);
+const hasInt8 = (kernels: Kernels) => has(int8Availability, kernels, () => kernels.int8Available?.() ?? false);
 
 // Whether this machine can compute in bf16 (the native backend on a CPU with AMX tiles or AVX512-BF16).
 export function bf16Supported(): boolean {
